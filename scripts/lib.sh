@@ -5,8 +5,14 @@ KR_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Downloads, Debian roots and extracted sources live outside the clone so
 # that a fresh clone (and CI) reuses them.
 KR_CACHE=${KVM_RISCV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kvm-riscv}
-KR_MIRROR=${KVM_RISCV_MIRROR:-http://deb.debian.org/debian}
-KR_SECURITY=${KVM_RISCV_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
+# The Debian mirror the host's apt already uses (override with
+# KVM_RISCV_MIRROR / KVM_RISCV_SECURITY_MIRROR).
+_host_mirror() {
+	apt-cache policy 2>/dev/null | awk -v want="$1" '/Packages$/ {
+		sec = ($3 ~ /-security\//); if (sec == want) { print $2; exit } }'
+}
+KR_MIRROR=${KVM_RISCV_MIRROR:-$(_host_mirror 0)}
+KR_SECURITY=${KVM_RISCV_SECURITY_MIRROR:-$(_host_mirror 1)}
 KR_VERSION=$(cat "$KR_TOP/VERSION" 2>/dev/null || echo 0)
 
 msg() { printf 'kvm-riscv: %s\n' "$*" >&2; }
@@ -24,10 +30,12 @@ host_arch() { dpkg --print-architecture 2>/dev/null || uname -m; }
 # the host's sources or dpkg status.
 kr_apt_setup() {
 	local d=$KR_CACHE/apt
+	[ -n "$KR_MIRROR" ] || die2 "no Debian mirror is configured in apt on this host" \
+		"set KVM_RISCV_MIRROR to a Debian mirror URL"
 	mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
 	cat > "$d/sources.list.new" <<-EOS
 	deb [arch=amd64,riscv64] $KR_MIRROR trixie main
-	deb [arch=amd64] $KR_SECURITY trixie-security main
+	${KR_SECURITY:+deb [arch=amd64] $KR_SECURITY trixie-security main}
 	deb [arch=amd64,riscv64] $KR_MIRROR sid main
 	deb [arch=amd64] $KR_MIRROR bookworm main
 	deb [arch=amd64] $KR_MIRROR bookworm-backports main
