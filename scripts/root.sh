@@ -65,16 +65,19 @@ root_add_kernel() {
 		die "headers for $kver lack lib/modules/$kver/build"
 }
 
-# root_run ROOT DIR CMD...: run CMD in the root with DIR bound at the same
-# path.  A private mount namespace drops every mount when CMD exits.
+# root_run ROOT DIRS CMD...: run CMD in the root with each of the
+# space-separated DIRS bound at the same path.  A private mount namespace
+# drops every mount when CMD exits.
 root_run() {
-	local root=$1 dir=$2; shift 2
+	local root=$1 dirs=$2; shift 2
 	unshare --mount --propagation private /bin/sh -e -c '
-		root=$1 dir=$2; shift 2
-		mkdir -p "$root$dir" "$root/proc" "$root/dev"
-		mount --bind "$dir" "$root$dir"
+		root=$1 dirs=$2; shift 2
+		for d in $dirs; do
+			mkdir -p "$root$d"; mount --bind "$d" "$root$d"
+		done
+		mkdir -p "$root/proc" "$root/dev"
 		mount -t proc proc "$root/proc"
 		mount --rbind /dev "$root/dev"
 		exec chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-			HOME=/root LANG=C.UTF-8 "$@"' sh "$root" "$dir" "$@"
+			HOME=/root LANG=C.UTF-8 "$@"' sh "$root" "$dirs" "$@"
 }

@@ -1,0 +1,84 @@
+#!/bin/bash
+# Build for every test kernel, and compare with the stock kvm.ko of the
+# same kernel: vermagic, exported symbols, imported symbols and their CRCs.
+. "$(dirname "$0")/lib.sh"
+kr_apt_setup
+
+# stock_ko KVER DEST: the distro's kvm.ko, from linux-image or (7.x)
+# linux-modules.
+stock_ko() {
+	local pkg deb m
+	for pkg in linux-image-$1 linux-modules-$1; do
+		deb=$(kr_fetch "$pkg:riscv64" 2>/dev/null) || continue
+		m=$(dpkg-deb -c "$deb" | awk '{print $6}' | grep '/kvm/kvm\.ko' | head -1)
+		[ -n "$m" ] || continue
+		dpkg-deb --fsys-tarfile "$deb" | tar -xO "$m" > "$2.raw"
+		case $m in
+		*.xz) xz -dc "$2.raw" > "$2" ;; *.zst) zstd -qdc "$2.raw" > "$2" ;; *) mv "$2.raw" "$2" ;;
+		esac
+		return 0
+	done
+	return 1
+}
+exports() { readelf -Ws "$1" | awk '$4 == "NOTYPE" && $8 ~ /^__ksymtab_/ {sub(/^__ksymtab_(gpl_)?/, "", $8); print $8}' | sort -u; }
+imports() { readelf -Ws "$1" | awk '$7 == "UND" && $8 != "" {print $8}' | sort -u; }
+crcs()    { modprobe --dump-modversions "$1" 2>/dev/null | sort -k2; }
+
+for kver in "$T_KVER_612" "$T_KVER_612_OLD" "$T_KVER_72"; do
+	if ! "$KB" build KVER="$kver" > "$T_WORK/build-$kver.out" 2>&1; then
+		not_ok "build for $kver"
+		tail -5 "$T_WORK/build-$kver.out" | sed 's/^/#   /'
+		continue
+	fi
+	ours=$KR_TOP/build/$kver/kvm.ko
+	check "build for $kver leaves build/$kver/kvm.ko" test -s "$ours"
+	sed -n 's/^\(prepare_s\|compile_s\|source\)=/# '"$kver"' \1=/p' "$KR_TOP/build/$kver/build-info"
+	check "$kver: modinfo names the module kvm" [ "$(modinfo -F name "$ours")" = kvm ]
+	check "$kver: modinfo version is the project's ($KR_VERSION)" \
+		[ "$(modinfo -F version "$ours")" = "$KR_VERSION" ]
+	fixes=$(awk '{printf "%s%s=%s", (NR>1?" ":""), $1, $2}' "$KR_TOP/build/$kver/fixes")
+	check "$kver: modinfo kvm_riscv_fixes matches the fix table" \
+		[ "$(modinfo -F kvm_riscv_fixes "$ours")" = "$fixes" ]
+	check "$kver: modinfo kvm_riscv_source names the source version" \
+		grep -q "(${kver%%+*})\$" <<<"$(modinfo -F kvm_riscv_source "$ours")"
+	check "$kver: the load banner is in the module" \
+		grep -q 'kvm-riscv .* backport, fixes: ' <(strings "$ours")
+
+	[ "$kver" = "$T_KVER_612_OLD" ] && continue	# stock comparison: 6.12.107 and 7.2.13
+	stock=$T_WORK/stock-$kver.ko
+	if ! stock_ko "$kver" "$stock"; then
+		not_ok "$kver: stock kvm.ko found in the distro packages"; continue
+	fi
+	check "$kver: same vermagic as stock" \
+		[ "$(modinfo -F vermagic "$ours")" = "$(modinfo -F vermagic "$stock")" ]
+	check "$kver: same exported symbols as stock ($(exports "$stock" | wc -l))" \
+		diff <(exports "$stock") <(exports "$ours")
+	check "$kver: same imported symbols as stock ($(imports "$stock" | wc -l))" \
+		diff <(imports "$stock") <(imports "$ours")
+	check "$kver: same import CRCs as stock ($(crcs "$stock" | wc -l))" \
+		diff <(crcs "$stock") <(crcs "$ours")
+	# Debian's 7.x kernels are built without CONFIG_MODVERSIONS: no CRCs.
+	hdr=$(ls -d "$KR_CACHE"/root/*/usr/src/linux-headers-"$kver" | head -1)
+	if grep -qx 'CONFIG_MODVERSIONS=y' "$hdr/.config"; then
+		check "$kver: CRCs were read (MODVERSIONS)" [ "$(crcs "$ours" | wc -l)" -gt 100 ]
+	else
+		check "$kver: no CRCs in either module (kernel has no MODVERSIONS)" \
+			[ -z "$(crcs "$ours")$(crcs "$stock")" ]
+	fi
+done
+
+# The asm-offsets guard fires when a patched header moves what
+# vcpu_switch.S addresses.
+tree=$KR_TOP/build/$T_KVER_612/tree
+if [ -d "$tree" ]; then
+	g=$T_WORK/guard
+	cp -a "$tree" "$g"
+	sed -i 's/^struct kvm_vcpu_arch {$/&\n\tunsigned long kr_test_pad;/' \
+		"$g/kr-override/arch/riscv/include/asm/kvm_host.h"
+	root=$KR_CACHE/root/trixie
+	root_run() { . "$KR_TOP/scripts/root.sh"; root_run "$@"; }
+	out=$(root_run "$root" "$T_WORK" make -C "/usr/src/linux-headers-$T_KVER_612" M="$g" KR_TREE="$g" \
+		"$g/arch/riscv/kvm/../../../kvm-riscv/backport.o" 2>&1) ; rc=$?
+	check "asm-offsets guard stops a build whose header moved KVM_ARCH_* offsets" \
+		[ $rc -ne 0 ] && grep -q 'KVM_ARCH_GUEST_ZERO moved' <<<"$out"
+fi

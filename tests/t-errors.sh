@@ -1,0 +1,85 @@
+#!/bin/bash
+# Every bad input: a clear message naming cause and fix, a non-zero exit,
+# and nothing half-written under the output directory.
+. "$(dirname "$0")/lib.sh"
+
+out=$T_WORK/out
+mkdir -p "$out"
+# nothing_left NAME: the failed run left no tree and no temporary behind.
+nothing_left() { check "$1: nothing half-written" test -z "$(ls -A "$out")"; }
+build() { "$KB" build O="$out" "$@"; }
+
+expect_fail "no headers for the release" \
+	'package linux-headers-6.12.999\+deb13-riscv64 \(riscv64\) is not in the archive' \
+	build KVER=6.12.999+deb13-riscv64
+nothing_left "no headers"
+expect_fail "headers tree that does not exist" 'KHDR=/nonexistent does not exist' \
+	build KHDR=/nonexistent
+
+expect_fail "no source: names the package to install" \
+	'apt-get install linux-source-6.12' env KR_NO_DOWNLOAD=1 "$KB" build O="$out" KVER="$T_KVER_612"
+nothing_left "no source"
+
+src72=$(ls "$KR_CACHE"/debs/linux-source-7.2_*.deb | head -1)
+expect_fail "source of another kernel line" \
+	'the source is Linux 7\.2\.[0-9]+ but kernel .* is 6\.12\.[0-9]+: different kernel lines' \
+	build KVER="$T_KVER_612" KSRC="$src72"
+nothing_left "other line"
+
+# A point-release difference is reported, and refused under STRICT=1.
+src612=$(ls "$KR_CACHE"/debs/linux-source-6.12_6.12.107-*.deb | head -1)
+"$KB" fixes KVER="$T_KVER_612_OLD" KSRC="$src612" >/dev/null 2>"$T_WORK/point.err"
+check "point release difference is reported" \
+	grep -q 'note: source 6.12.107 differs from the headers.* 6.12.94' "$T_WORK/point.err"
+expect_fail "point release difference refused with STRICT=1" \
+	'source is Linux 6.12.107 but the headers are 6.12.94 \(STRICT=1\)' \
+	build KVER="$T_KVER_612_OLD" KSRC="$src612" STRICT=1
+nothing_left "STRICT"
+
+# Archives: truncated, and not an archive at all.
+dpkg-deb --fsys-tarfile "$src612" 2>/dev/null | tar -xO --wildcards './usr/src/linux-source-*.tar.xz' |
+	head -c 30000000 > "$T_WORK/truncated.tar.xz" 2>/dev/null
+expect_fail "truncated source tarball" 'corrupt or truncated' \
+	build KVER="$T_KVER_612" KSRC="$T_WORK/truncated.tar.xz"
+nothing_left "truncated tarball"
+id=$(sha256sum "$T_WORK/truncated.tar.xz" | cut -c1-16)
+check "truncated tarball: no extraction left in the cache" \
+	test -z "$(ls -d "$KR_CACHE/src/$id"* 2>/dev/null)"
+head -c 100000 /dev/urandom > "$T_WORK/garbage.tar.xz"
+expect_fail "corrupt source tarball" 'corrupt or truncated' \
+	build KVER="$T_KVER_612" KSRC="$T_WORK/garbage.tar.xz"
+mkdir -p "$T_WORK/notkernel/src"; echo 'all:' > "$T_WORK/notkernel/Makefile"
+tar -C "$T_WORK" -cJf "$T_WORK/notkernel.tar.xz" notkernel
+expect_fail "tarball that holds no kernel" 'does not hold a kernel source tree' \
+	build KVER="$T_KVER_612" KSRC="$T_WORK/notkernel.tar.xz"
+expect_fail "directory that is not a kernel tree" 'is not a kernel source tree' \
+	build KVER="$T_KVER_612" KSRC="$T_WORK/notkernel"
+nothing_left "not a kernel"
+
+# Headers trees with the wrong configuration, made from the real one.
+hdr=$KR_CACHE/root/trixie/usr/src/linux-headers-$T_KVER_612
+fake() { # fake NAME SED-EXPR: a copy of the real headers' config files
+	mkdir -p "$T_WORK/$1/include/generated"
+	sed "$2" "$hdr/.config" > "$T_WORK/$1/.config"
+	cp "$hdr/.kernelvariables" "$hdr/Makefile" "$T_WORK/$1/"
+	cp "$hdr/include/generated/utsrelease.h" "$T_WORK/$1/include/generated/"
+}
+fake builtin 's/^CONFIG_KVM=m/CONFIG_KVM=y/'
+expect_fail "kernel with KVM built in" 'KVM built in \(CONFIG_KVM=y\): a module cannot replace it' \
+	build KHDR="$T_WORK/builtin"
+fake nokvm 's/^CONFIG_KVM=m/# CONFIG_KVM is not set/'
+expect_fail "kernel without KVM" 'built without KVM' build KHDR="$T_WORK/nokvm"
+fake x86 's/^CONFIG_RISCV=y/CONFIG_X86_64=y/'
+expect_fail "non-riscv kernel headers" 'not a RISC-V kernel' build KHDR="$T_WORK/x86"
+expect_fail "non-riscv kernel release" 'is not a Debian riscv64 kernel' \
+	build KVER=6.12.107+deb13-amd64
+fake nocc 's/^CONFIG_CC_VERSION_TEXT=.*/CONFIG_CC_VERSION_TEXT="gcc-99"/'
+sed -i 's/gcc-14$/gcc-99/' "$T_WORK/nocc/.kernelvariables"
+expect_fail "no cross compiler for the kernel's gcc" \
+	'no Debian suite ships the cross compiler gcc-99-riscv64-linux-gnu' build KHDR="$T_WORK/nocc"
+nothing_left "bad headers"
+
+# A failed build leaves an earlier good one untouched.
+mkdir -p "$out/$T_KVER_612"; echo keep > "$out/$T_KVER_612/kvm.ko"
+build KVER="$T_KVER_612" KSRC="$T_WORK/garbage.tar.xz" >/dev/null 2>&1
+check "failed rebuild keeps the previous build" grep -qx keep "$out/$T_KVER_612/kvm.ko"

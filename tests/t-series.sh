@@ -1,0 +1,59 @@
+#!/bin/bash
+# Per-fix detection: real Debian sources give the expected tables, and
+# synthetic sources show not-applicable and conflict handling.
+. "$(dirname "$0")/lib.sh"
+
+table() { "$KB" fixes "$@" 2>"$T_WORK/fixes.err"; }
+
+want_612='2d117e67f318 applied
+47d40d93292d upstream
+2121cadec45a upstream
+af79caa83f6a applied
+2196c066f138 upstream'
+got=$(table KVER="$T_KVER_612")
+check "Debian $T_KVER_612: 1 applied, 2 upstream, 3 upstream, 4 applied, 5 upstream" \
+	[ "$got" = "$want_612" ]
+[ "$got" = "$want_612" ] || printf '#   got: %s\n' $got
+
+want_72='2d117e67f318 upstream
+47d40d93292d upstream
+2121cadec45a upstream
+af79caa83f6a upstream
+2196c066f138 upstream'
+got=$(table KVER="$T_KVER_72")
+check "Debian $T_KVER_72: all five upstream" [ "$got" = "$want_72" ]
+
+# A source with the fixed code removed: no AIA teardown at module exit and
+# no SBI PMU at all (as in 6.1).
+src=$(ls -d "$KR_CACHE"/src/linux-source-6.12_6.12.107*/ | head -1)
+absent=$T_WORK/absent
+cp -a "$src" "$absent"
+sed -i '/kvm_riscv_aia_exit();/d' "$absent/arch/riscv/kvm/main.c"
+rm "$absent/arch/riscv/kvm/vcpu_pmu.c"
+got=$(table KVER="$T_KVER_612" KSRC="$absent")
+check "code absent: 2d117e67f318 not-applicable" grep -qx '2d117e67f318 not-applicable' <<<"$got"
+check "code absent: 47d40d93292d not-applicable" grep -qx '47d40d93292d not-applicable' <<<"$got"
+check "code absent: 2196c066f138 not-applicable" grep -qx '2196c066f138 not-applicable' <<<"$got"
+check "code absent: af79caa83f6a still applied" grep -qx 'af79caa83f6a applied' <<<"$got"
+
+# A source whose exit handler differs where the af79caa83f6a series
+# patches it: the error names the fix, the patch and the failing hunk.
+conflict=$T_WORK/conflict
+cp -a "$src" "$conflict"
+sed -i 's/^\tcase EXC_LOAD_MISALIGNED:$/\tcase EXC_LOAD_MISALIGNED: \/* local change *\//' \
+	"$conflict/arch/riscv/kvm/vcpu_exit.c"
+expect_fail "conflicting hunk: error names af79caa83f6a and the hunk" \
+	'fix af79caa83f6a does not apply: 0001-RISC-V-KVM-Update-firmware-counters.*vcpu_exit.c: Hunk #2 FAILED' \
+	"$KB" fixes KVER="$T_KVER_612" KSRC="$conflict"
+expect_fail "conflict: no table is printed as if it were fine" '^kvm-riscv: error' \
+	"$KB" fixes KVER="$T_KVER_612" KSRC="$conflict"
+
+# The detector agrees with the patch: fixed code the patch would produce
+# is reported as upstream, not patched twice.
+fixed=$T_WORK/fixed
+cp -a "$src" "$fixed"
+for p in "$KR_TOP"/patches/01-*/6.12/*.patch "$KR_TOP"/patches/04-*/6.12/*.patch; do
+	patch -s -d "$fixed" -p1 <"$p"
+done
+got=$(table KVER="$T_KVER_612" KSRC="$fixed")
+check "source already patched: all five upstream" [ "$got" = "$want_72" ]
