@@ -19,10 +19,17 @@ fixes:
 check:
 	@tests/run
 
+# One run-time scenario: make bed SCENARIO=teardown KVER=... MODULE=stock|ours MACHINE=aia|plic
+SCENARIO ?= smoke
+MODULE ?= ours
+MACHINE ?= aia
+bed:
+	@tests/bed/run $(SCENARIO) $(if $(KVER),$(KVER),$$(scripts/kvm-riscv-build fixes 2>&1 >/dev/null | sed -n 's/^kvm-riscv: fixes for \([^ ]*\) .*/\1/p')) $(MODULE) $(MACHINE)
+
 style:
 	@tests/run style
 
 clean:
 	rm -rf build
 
-.PHONY: all module fixes check style clean
+.PHONY: all module fixes check style clean bed

@@ -69,12 +69,14 @@ kr_fetch() {
 		[ -n "$ver" ] || ver=$(kr_candidate "$name" "$arch")
 		[ -n "$ver" ] || die2 "package $name ($arch) is not in the archive" \
 			"check the kernel release name; 'apt-cache search $name' lists what exists"
-		f=$(ls "$dir/${name}_${ver#*:}_"*.deb 2>/dev/null | head -1)
+		# apt writes an epoch as %3a in file names.
+		f=$(ls "$dir/${name}_${ver/:/%3a}_"*.deb "$dir/${name}_${ver#*:}_"*.deb 2>/dev/null | head -1)
 		if [ -z "$f" ]; then
 			msg "downloading $name $ver ..."
 			(cd "$dir" && apt-get "${KR_APT_OPTS[@]}" -q download "$name:$arch=$ver" >/dev/null) ||
 				die "could not download $name $ver"
-			f=$(ls "$dir/${name}_${ver#*:}_"*.deb | head -1)
+			f=$(ls "$dir/${name}_${ver/:/%3a}_"*.deb "$dir/${name}_${ver#*:}_"*.deb 2>/dev/null | head -1)
+			[ -n "$f" ] || die "downloaded $name $ver but cannot find its .deb in $dir"
 		fi
 		echo "$f"
 	done
