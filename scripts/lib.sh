@@ -39,6 +39,8 @@ kr_apt_setup() {
 	deb [arch=amd64,riscv64] $KR_MIRROR sid main
 	deb [arch=amd64] $KR_MIRROR bookworm main
 	deb [arch=amd64] $KR_MIRROR bookworm-backports main
+	deb-src $KR_MIRROR trixie main
+	deb-src $KR_MIRROR sid main
 	EOS
 	mv "$d/sources.list.new" "$d/sources.list"
 	KR_APT_OPTS=(-o Dir::Etc::sourcelist="$d/sources.list"

@@ -65,10 +65,48 @@ _xz_tar()  { case $1 in
 	*.xz) xz -dc "$1";; *.gz|*.tgz) gzip -dc "$1";; *.bz2) bzip2 -dc "$1";;
 	*.zst) zstd -dc "$1";; *) cat "$1";; esac; }
 
+# source_debsrc PKGVER: the Debian source package linux=PKGVER, unpacked
+# with dpkg-source (checksums verified, Debian's patches applied as the
+# kernel team applies them), reduced to KR_SRC_PATHS.
+source_debsrc() {
+	local pv=$1 d=$KR_CACHE/debsrc/$1 p t
+	[ -n "$pv" ] || die "cannot tell the Debian package version of kernel $KVER"
+	SRC_DESC="linux_${pv} (Debian source package)"
+	SRC=$KR_CACHE/src/linux_$pv-debsrc-l$KR_SRC_LAYOUT
+	[ -f "$SRC/.kr-done" ] && return
+	command -v dpkg-source >/dev/null || die2 "dpkg-source is missing" "apt-get install dpkg-dev"
+	kr_apt_setup
+	if [ -z "$(ls "$d"/linux_*.dsc 2>/dev/null)" ]; then
+		msg "downloading the Debian source package linux $pv (~150 MB) ..."
+		rm -rf "$d.tmp"; mkdir -p "$d.tmp"
+		(cd "$d.tmp" && apt-get "${KR_APT_OPTS[@]}" -q source --download-only "linux=$pv" \
+			>"$d.tmp/download.log" 2>&1) || { rm -rf "$d.tmp"; die2 \
+			"the archive has no Debian source package linux $pv" \
+			"use linux-source-${HVER%.*} (drop KSRC=debsrc) or name a source with KSRC="; }
+		rm -rf "$d"; mv "$d.tmp" "$d"
+	fi
+	t=$(mktemp -d "$KR_CACHE/debsrc/unpack.XXXXXX")
+	msg "unpacking linux $pv with dpkg-source (~1.7 GB, removed afterwards) ..."
+	if ! dpkg-source -x "$(ls "$d"/linux_*.dsc | head -1)" "$t/linux" >"$t.log" 2>&1; then
+		rm -rf "$t"
+		die2 "dpkg-source could not unpack linux $pv: $(grep -m1 -E 'error|failed' "$t.log")" \
+			"delete $d and retry"
+	fi
+	rm -f "$t.log"
+	extract_subset "$SRC" _tree_tar "$t"
+	rm -rf "$t"
+	printf '%s\n' "$SRC_DESC" > "$SRC/.kr-done"
+}
+_tree_tar() { tar -C "$1" -c linux; }
+
 # source_get MAJOR.MINOR KERNEL_VERSION: sets SRC (tree to copy from) and
 # SRC_DESC (what it is, for modinfo and messages).
 source_get() {
 	local mm=$1 kv=$2 file= id ver
+	if [ "${KSRC:-}" = debsrc ]; then
+		source_debsrc "${HPKGVER:-}"
+		return
+	fi
 	if [ -n "${KSRC:-}" ]; then
 		if [ -d "$KSRC" ]; then
 			is_kernel_tree "$KSRC" || die2 "KSRC=$KSRC is not a kernel source tree (no Makefile version, virt/kvm or arch/riscv)" \

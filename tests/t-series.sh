@@ -57,3 +57,16 @@ for p in "$KR_TOP"/patches/01-*/6.12/*.patch "$KR_TOP"/patches/04-*/6.12/*.patch
 done
 got=$(table KVER="$T_KVER_612" KSRC="$fixed")
 check "source already patched: all five upstream" [ "$got" = "$want_72" ]
+
+# KSRC=debsrc: the Debian source package of the kernel's exact version,
+# unpacked by dpkg-source, gives the same KVM sources as linux-source.
+got=$(table KVER="$T_KVER_612_OLD" KSRC=debsrc)
+check "KSRC=debsrc for $T_KVER_612_OLD: fixes table as for linux-source" [ "$got" = "$want_612" ]
+check "KSRC=debsrc names the Debian source package it used" \
+	grep -q "linux_${T_KVER_612_OLD%%+*}-[0-9.]* (Debian source package)" "$T_WORK/fixes.err"
+a=$(ls -d "$KR_CACHE"/src/linux_"${T_KVER_612_OLD%%+*}"-*-debsrc-l* | head -1)
+b=$(ls -d "$KR_CACHE"/src/linux-source-6.12_"${T_KVER_612_OLD%%+*}"-*_all-l* 2>/dev/null | head -1)
+if [ -n "$b" ]; then
+	same_kvm() { diff -qr "$a/arch/riscv/kvm" "$b/arch/riscv/kvm" && diff -qr "$a/virt/kvm" "$b/virt/kvm"; }
+	check "KSRC=debsrc: same arch/riscv/kvm and virt/kvm as linux-source-6.12 ${T_KVER_612_OLD%%+*}" same_kvm
+fi
