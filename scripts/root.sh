@@ -29,8 +29,11 @@ root_ensure() {
 		echo "$root"; return
 	fi
 	need_root "creating the Debian $suite build root"
-	command -v mmdebstrap >/dev/null ||
-		die2 "mmdebstrap is missing (needed to make the $suite build root)" "apt-get install mmdebstrap"
+	if ! command -v mmdebstrap >/dev/null; then
+		msg "installing mmdebstrap (makes the $suite build root) ..."
+		apt-get install -y -q --no-install-recommends mmdebstrap >/dev/null 2>&1 ||
+			die2 "mmdebstrap is missing and could not be installed" "apt-get install mmdebstrap"
+	fi
 	msg "creating the Debian $suite build root in $root (once; ~1 min) ..."
 	rm -rf "$root.tmp"
 	mkdir -p "$KR_CACHE/root"
