@@ -4,7 +4,7 @@
 # stock 6.12.x under AIA, the teardown bug must be observed).
 . "$(dirname "$0")/lib.sh"
 
-scenarios=${BED_SCENARIOS:-teardown smoke}
+scenarios=${BED_SCENARIOS:-teardown smoke exit-stats perf-fail snapshot hsm}
 run() { # run SCENARIO KVER MODULE MACHINE
 	local r
 	r=$("$KR_TOP/tests/bed/run" "$@" 2>"$T_WORK/bed.err" | tail -1)
