@@ -103,6 +103,10 @@ _tree_tar() { tar -C "$1" -c linux; }
 # SRC_DESC (what it is, for modinfo and messages).
 source_get() {
 	local mm=$1 kv=$2 file= id ver
+	# A configured source location (/etc/default/kvm-riscv), %v = X.Y.
+	if [ -z "${KSRC:-}" ] && [ -n "${KVM_RISCV_KSRC:-}" ]; then
+		KSRC=${KVM_RISCV_KSRC//%v/$mm}
+	fi
 	if [ "${KSRC:-}" = debsrc ]; then
 		source_debsrc "${HPKGVER:-}"
 		return
