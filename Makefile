@@ -29,7 +29,35 @@ bed:
 style:
 	@tests/run style
 
+# DKMS source tree (/usr/src/kvm-riscv-<version>) and the status command.
+VERSION := $(shell cat VERSION)
+DKMS_FILES = dkms.conf VERSION $(wildcard scripts/*.sh) scripts/kvm-riscv-build \
+	$(wildcard src/*) $(shell find patches -type f -name '*.patch' -o -type f -name fix)
+DESTDIR ?=
+install-src:
+	@for f in $(DKMS_FILES); do \
+		install -D -m $$(test -x $$f && echo 755 || echo 644) $$f \
+			$(DESTDIR)/usr/src/kvm-riscv-$(VERSION)/$$f || exit 1; done
+install:
+	install -D -m 755 scripts/kvm-riscv-status $(DESTDIR)/usr/sbin/kvm-riscv-status
+	install -D -m 644 debian/kvm-riscv-status.8 $(DESTDIR)/usr/share/man/man8/kvm-riscv-status.8
+
+# build/deb/kvm-riscv-dkms_<version>_all.deb, built in a Debian 13 root.
+deb:
+	@scripts/kvm-riscv-pkg deb
+
+# build/dist/kvm-riscv-<version>.tar.xz; KVERS="..." adds a bundle with the
+# kernels' sources for offline servers.
+dist:
+	@scripts/kvm-riscv-pkg dist $(KVERS)
+
+check-dkms:
+	@tests/run dkms
+
+check-native:
+	@tests/run native
+
 clean:
 	rm -rf build
 
-.PHONY: all module fixes check style clean bed
+.PHONY: all module fixes check style clean bed install-src install deb dist check-dkms check-native
