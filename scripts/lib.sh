@@ -48,13 +48,18 @@ kr_apt_setup() {
 		-o Dir::Cache="$d/cache" -o Dir::State::status=/dev/null
 		-o APT::Architectures::=amd64 -o APT::Architectures::=riscv64
 		-o APT::Sandbox::User=root -o Debug::NoLocking=1
-		-o Acquire::Check-Valid-Until=false)
+		-o Acquire::Check-Valid-Until=false -o Acquire::Retries=3)
 	# Lists older than a day are refreshed; point releases move.
 	if [ -z "$(find "$d/lists" -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -1)" ]; then
 		msg "updating the package lists (trixie, sid, bookworm) ..."
-		apt-get "${KR_APT_OPTS[@]}" -q update >"$d/update.log" 2>&1 ||
-			die2 "apt-get update failed (see $d/update.log)" \
-				"check that $KR_MIRROR is reachable or set KVM_RISCV_MIRROR"
+		if ! apt-get "${KR_APT_OPTS[@]}" -q update >"$d/update.log" 2>&1; then
+			# A mirror mid-sync fails one index; yesterday's lists still
+			# name real packages, so go on with them when there are any.
+			[ -n "$(find "$d/lists" -maxdepth 1 -name '*Packages*' | head -1)" ] ||
+				die2 "apt-get update failed (see $d/update.log)" \
+					"check that $KR_MIRROR is reachable or set KVM_RISCV_MIRROR"
+			msg "warning: apt-get update failed ($(grep -m1 '^E:' "$d/update.log")); using the lists from $(date -r "$d/lists" +%F)"
+		fi
 	fi
 }
 
@@ -89,6 +94,16 @@ kr_candidate() {
 	local a=$2
 	[ "$a" = all ] && a=amd64
 	kr_apt_cache madison "$1:$a" 2>/dev/null | awk -F'|' '{gsub(/ /,"",$2); print $2}' |
-		sort -V -r | head -1
+		sort -u | _newest_deb_version
 	# madison lists :all packages under every architecture.
 }
+
+# Newest of the Debian versions on stdin, by dpkg's ordering (~ sorts low).
+_newest_deb_version() {
+	local v best=
+	while read -r v; do
+		if [ -z "$best" ] || dpkg --compare-versions "$v" gt "$best"; then best=$v; fi
+	done
+	echo "$best"
+}
+

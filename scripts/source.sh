@@ -99,6 +99,13 @@ source_debsrc() {
 }
 _tree_tar() { tar -C "$1" -c linux; }
 
+# source_deb_version X.Y X.Y.Z: the archive's linux-source-X.Y of that very
+# point release, when it still has it (empty otherwise: the newest is used).
+source_deb_version() {
+	kr_apt_cache madison "linux-source-$1:amd64" 2>/dev/null |
+		awk -F'|' '{gsub(/ /,"",$2); print $2}' | grep "^$2-" | sort -u | _newest_deb_version
+}
+
 # source_get MAJOR.MINOR KERNEL_VERSION: sets SRC (tree to copy from) and
 # SRC_DESC (what it is, for modinfo and messages).
 source_get() {
@@ -125,9 +132,7 @@ source_get() {
 		[ -f "$file" ] || die2 "no kernel source for $mm: $file is missing" \
 			"apt-get install linux-source-$mm (or name a tree/tarball with KSRC=)"
 	else
-		# Prefer the source of the very point release the headers are for.
-		ver=$(kr_apt_cache madison "linux-source-$mm:amd64" 2>/dev/null |
-			awk -F'|' '{gsub(/ /,"",$2); print $2}' | grep "^$kv-" | sort -V -r | head -1)
+		ver=$(source_deb_version "$mm" "$kv")
 		file=$(kr_fetch "linux-source-$mm${ver:+=$ver}") ||
 			die2 "no linux-source-$mm package in the archive" "name a source with KSRC="
 	fi
