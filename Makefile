@@ -54,8 +54,9 @@ dist:
 check-dkms:
 	@tests/run dkms
 
+# The native riscv64 DKMS build inside a QEMU guest: not written yet.
 check-native:
-	@tests/run native
+	@echo "make check-native: not implemented yet (native riscv64 DKMS build in QEMU, issue 4)" >&2; exit 1
 
 clean:
 	rm -rf build

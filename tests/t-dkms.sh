@@ -216,8 +216,9 @@ check "kvm-riscv-status is installed and reports $K1" \
 
 out=$(run_in "dpkg -i $stage/$(basename "$deb2")" 2>&1); rc=$?
 check "upgrade to $V2 (exit $rc)" test $rc -eq 0
-check "the upgrade rebuilt: $V2 installed for $K1, $V gone" sh -c "
-	grep -q 'kvm-riscv/$V2, $K1, .*: installed' && ! grep -q 'kvm-riscv/$V[,:]'" <<<"$(dk status 2>&1)"
+out=$(dk status 2>&1)
+check "the upgrade rebuilt: $V2 installed for $K1, $V gone" eval \
+	'has "kvm-riscv/$V2, $K1, .*: installed" && ! has "kvm-riscv/$V[,:]"'
 check "modinfo -k $K1 kvm: version $V2" test "$(run_in "modinfo -k $K1 -F version kvm")" = "$V2"
 check "the $V source tree is gone after the upgrade" test ! -e "$(sysfile "/usr/src/kvm-riscv-$V")"
 
@@ -227,8 +228,8 @@ fs=$T_WORK/sysfs; mkdir -p "$fs/module/kvm"
 echo "$V2" > "$fs/module/kvm/version"; echo 0123456789ABCDEF > "$fs/module/kvm/srcversion"
 out=$(DK_SYSFS=$fs run_in "dpkg --purge kvm-riscv-dkms" 2>&1); rc=$?
 check "dpkg --purge while loaded (exit $rc)" test $rc -eq 0
-check "purge while loaded says the loaded module stays and how to switch" \
-	sh -c 'grep -q "is the kvm-riscv build" && grep -q "modprobe -r kvm && modprobe kvm"' <<<"$out"
+check "purge while loaded says the loaded module stays and how to switch" eval \
+	'has "is the kvm-riscv build" && has "modprobe -r kvm && modprobe kvm"'
 check "after purge the stock kvm.ko of $K1 is back byte-identical" \
 	cmp -s "$(sysfile "/lib/modules/$K1/kernel/arch/riscv/kvm/kvm.ko")" "$STOCK/$K1/kvm.ko"
 check "after purge modinfo -k $K1 kvm is the stock module" \
