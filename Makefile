@@ -19,7 +19,7 @@ fixes:
 check:
 	@tests/run
 
-# One run-time scenario: make bed SCENARIO=teardown KVER=... MODULE=stock|ours MACHINE=aia|plic
+# One run-time scenario: make bed SCENARIO=teardown KVER=... MODULE=stock|ours|dkms MACHINE=aia|plic
 SCENARIO ?= smoke
 MODULE ?= ours
 MACHINE ?= aia
