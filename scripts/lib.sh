@@ -93,10 +93,12 @@ kr_fetch() {
 kr_candidate() {
 	local a=$2
 	[ "$a" = all ] && a=amd64
-	kr_apt_cache madison "$1:$a" 2>/dev/null | awk -F'|' '{gsub(/ /,"",$2); print $2}' |
-		sort -u | _newest_deb_version
+	kr_versions "$1:$a" | _newest_deb_version
 	# madison lists :all packages under every architecture.
 }
+
+# kr_versions PKG:ARCH: every version of it in the archive, one a line.
+kr_versions() { kr_apt_cache madison "$1" 2>/dev/null | awk -F'|' '{gsub(/ /,"",$2); print $2}'; }
 
 # Newest of the Debian versions on stdin, by dpkg's ordering (~ sorts low).
 _newest_deb_version() {

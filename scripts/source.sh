@@ -102,8 +102,7 @@ _tree_tar() { tar -C "$1" -c linux; }
 # source_deb_version X.Y X.Y.Z: the archive's linux-source-X.Y of that very
 # point release, when it still has it (empty otherwise: the newest is used).
 source_deb_version() {
-	kr_apt_cache madison "linux-source-$1:amd64" 2>/dev/null |
-		awk -F'|' '{gsub(/ /,"",$2); print $2}' | grep "^$2-" | sort -u | _newest_deb_version
+	kr_versions "linux-source-$1:amd64" | grep "^$2-" | _newest_deb_version
 }
 
 # source_get MAJOR.MINOR KERNEL_VERSION: sets SRC (tree to copy from) and

@@ -33,8 +33,8 @@ T_KVER_72=${T_KVER_72:-7.2.13+deb14-riscv64}
 
 # t_kernels: keep each default while the archive has its headers; when a
 # point release has replaced it, take the newest (oldest, for the older
-# 6.12) riscv64 kernel of the same line.  Exported, so every group and
-# every script they call agree.
+# 6.12) riscv64 kernel of the same line.  Each group resolves alike;
+# exported for the scripts a group calls.
 t_kernel_in() { # LINE newest|oldest -> a release of that line in the archive
 	kr_apt_cache search --names-only "^linux-headers-$1\\.[0-9]+\\+deb[0-9]+-riscv64\$" 2>/dev/null |
 		awk '{print $1}' | sed 's/^linux-headers-//' | sort -V |
