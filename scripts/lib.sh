@@ -15,6 +15,9 @@ KR_MIRROR=${KVM_RISCV_MIRROR:-$(_host_mirror 0)}
 KR_SECURITY=${KVM_RISCV_SECURITY_MIRROR:-$(_host_mirror 1)}
 KR_VERSION=$(cat "$KR_TOP/VERSION" 2>/dev/null || echo 0)
 
+# depmod, modinfo and chroot live in sbin, which a user's PATH may lack.
+case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH=$PATH:/usr/sbin:/sbin ;; esac
+
 msg() { printf 'kvm-riscv: %s\n' "$*" >&2; }
 die() { printf 'kvm-riscv: error: %s\n' "$*" >&2; exit 1; }
 # A second line after die's first one tells the user what to do.
@@ -24,43 +27,154 @@ need_root() {
 	[ "$(id -u)" = 0 ] || die2 "$1 needs root" "run it as root (sudo)"
 }
 
+# kr_need CMD:PKG...: every command a step uses, checked before it starts.
+# As root on Debian (and not under DKMS) the missing packages are
+# installed; otherwise the error gives the exact apt-get line.
+kr_need() {
+	local spec pkgs= log=${TMPDIR:-/tmp}/kvm-riscv-host-install.log
+	for spec; do
+		command -v "${spec%%:*}" >/dev/null 2>&1 || pkgs="$pkgs ${spec#*:}"
+	done
+	[ -n "$pkgs" ] || return 0
+	pkgs=$(printf '%s\n' $pkgs | sort -u | tr '\n' ' '); pkgs=${pkgs% }
+	if [ "$(id -u)" != 0 ] || [ -n "${KR_DKMS:-}" ] || ! command -v apt-get >/dev/null; then
+		die2 "missing host tools (packages: $pkgs)" "apt-get install $pkgs"
+	fi
+	msg "installing host tools: $pkgs ..."
+	# A new machine may have no package lists yet.
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $pkgs >"$log" 2>&1 ||
+		{ apt-get update -q >>"$log" 2>&1 &&
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $pkgs >>"$log" 2>&1; } ||
+		die2 "could not install $pkgs (log: $log)" "apt-get update && apt-get install $pkgs"
+}
+
 host_arch() { dpkg --print-architecture 2>/dev/null || uname -m; }
 
 # Private apt over trixie, sid and bookworm(-backports) that never touches
 # the host's sources or dpkg status.
+#
+# A mirror mid-sync serves a codename's index that its Release does not
+# list; the suite alias (stable, unstable, ...) often lists exactly the
+# served file.  An index that fails verification is retried through its
+# alias, taken only when that Release's Codename is the one wanted, and
+# apt verifies it as usual.  $d/suites records which name serves each
+# codename (kr_suite reads it).
+KR_APT_SUITES="trixie trixie-security sid bookworm bookworm-backports"
+# Codename -> alias, both ways round for the names we use.
+_suite_alias() {
+	case $1 in
+	trixie) echo stable ;; trixie-security) echo stable-security ;;
+	trixie-updates) echo stable-updates ;; trixie-backports) echo stable-backports ;;
+	sid) echo unstable ;;
+	bookworm) echo oldstable ;; bookworm-security) echo oldstable-security ;;
+	bookworm-backports) echo oldstable-backports ;; bookworm-updates) echo oldstable-updates ;;
+	esac
+}
+
+# _apt_sources SUITEMAP: the sources.list for "codename=served-name ..."
+_apt_sources() {
+	local o=${KVM_RISCV_MIRROR_OPTIONS:+ $KVM_RISCV_MIRROR_OPTIONS} m=$1
+	_sm() { printf '%s\n' $m | sed -n "s/^$1=//p"; }
+	cat <<-EOS
+	deb [arch=amd64,riscv64$o] $KR_MIRROR $(_sm trixie "$1") main
+	${KR_SECURITY:+deb [arch=amd64$o] $KR_SECURITY $(_sm trixie-security "$1") main}
+	deb [arch=amd64,riscv64$o] $KR_MIRROR $(_sm sid "$1") main
+	deb [arch=amd64$o] $KR_MIRROR $(_sm bookworm "$1") main
+	deb [arch=amd64$o] $KR_MIRROR $(_sm bookworm-backports "$1") main
+	deb-src [$o] $KR_MIRROR $(_sm trixie "$1") main
+	deb-src [$o] $KR_MIRROR $(_sm sid "$1") main
+	EOS
+}
+
+# _apt_update SUITEMAP: write the sources and run apt-get update; prints
+# the served names whose indexes failed (empty on success).
+_apt_update() {
+	local d=$KR_CACHE/apt c
+	_apt_sources "$1" | sed 's/\[ *\] //' > "$d/sources.list"
+	if apt-get "${KR_APT_OPTS[@]}" -q update >"$d/update.log" 2>&1 &&
+		! grep -q '^[EW]: Failed to fetch' "$d/update.log"; then
+		return 0
+	fi
+	# "E: Failed to fetch URI/dists/NAME/main/..." names each bad index.
+	sed -n 's|^[EW]: Failed to fetch [^ ]*/dists/\([^/ ]*\)/.*|\1|p' "$d/update.log" | sort -u
+	# An update that failed without naming an index (mirror unreachable).
+	grep -q '^[EW]: Failed to fetch [^ ]*/dists/' "$d/update.log" || echo '*'
+}
+
 kr_apt_setup() {
-	local d=$KR_CACHE/apt
+	local d=$KR_CACHE/apt map= c bad a newmap served codename
 	[ -n "$KR_MIRROR" ] || die2 "no Debian mirror is configured in apt on this host" \
 		"set KVM_RISCV_MIRROR to a Debian mirror URL"
 	mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
-	cat > "$d/sources.list.new" <<-EOS
-	deb [arch=amd64,riscv64] $KR_MIRROR trixie main
-	${KR_SECURITY:+deb [arch=amd64] $KR_SECURITY trixie-security main}
-	deb [arch=amd64,riscv64] $KR_MIRROR sid main
-	deb [arch=amd64] $KR_MIRROR bookworm main
-	deb [arch=amd64] $KR_MIRROR bookworm-backports main
-	deb-src $KR_MIRROR trixie main
-	deb-src $KR_MIRROR sid main
-	EOS
-	mv "$d/sources.list.new" "$d/sources.list"
 	KR_APT_OPTS=(-o Dir::Etc::sourcelist="$d/sources.list"
 		-o Dir::Etc::sourceparts=/dev/null -o Dir::State::Lists="$d/lists"
 		-o Dir::Cache="$d/cache" -o Dir::State::status=/dev/null
 		-o APT::Architectures::=amd64 -o APT::Architectures::=riscv64
 		-o APT::Sandbox::User=root -o Debug::NoLocking=1
 		-o Acquire::Check-Valid-Until=false -o Acquire::Retries=3)
-	# Lists older than a day are refreshed; point releases move.
-	if [ -z "$(find "$d/lists" -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -1)" ]; then
-		msg "updating the package lists (trixie, sid, bookworm) ..."
-		if ! apt-get "${KR_APT_OPTS[@]}" -q update >"$d/update.log" 2>&1; then
-			# A mirror mid-sync fails one index; yesterday's lists still
-			# name real packages, so go on with them when there are any.
-			[ -n "$(find "$d/lists" -maxdepth 1 -name '*Packages*' | head -1)" ] ||
-				die2 "apt-get update failed (see $d/update.log)" \
-					"check that $KR_MIRROR is reachable or set KVM_RISCV_MIRROR"
-			msg "warning: apt-get update failed ($(grep -m1 '^E:' "$d/update.log")); using the lists from $(date -r "$d/lists" +%F)"
-		fi
+	# Lists are refreshed once a day (point releases move), and whenever
+	# the mirror or the layout of the suite map changed.
+	if [ -f "$d/suites" ] && [ "$(sed -n 's/^mirror=//p' "$d/suites")" = "$KR_MIRROR $KR_SECURITY" ] &&
+		[ -n "$(find "$d/suites" -mmin -1440)" ]; then
+		return 0
 	fi
+	for c in $KR_APT_SUITES; do map="$map $c=$c"; done
+	msg "updating the package lists (trixie, sid, bookworm) ..."
+	bad=$(_apt_update "$map")
+	if [ "$bad" = '*' ]; then
+		rm -f "$d/suites"
+		die2 "apt-get update failed: $(grep -m1 '^[EW]:' "$d/update.log") (log: $d/update.log)" \
+			"check that $KR_MIRROR is reachable, or set KVM_RISCV_MIRROR to another Debian mirror"
+	fi
+	if [ -n "$bad" ]; then
+		newmap=
+		for c in $KR_APT_SUITES; do
+			served=$c
+			if printf '%s\n' "$bad" | grep -qx "$c"; then
+				a=$(_suite_alias "$c")
+				[ -n "$a" ] || _apt_bad "$c" "it has no suite alias to try"
+				msg "warning: $c's index failed verification ($(grep -m1 "Failed to fetch .*/dists/$c/" "$d/update.log" |
+					sed 's/.*Failed to fetch //' | cut -c1-160)); trying its alias $a"
+				served=$a
+			fi
+			newmap="$newmap $c=$served"
+		done
+		bad=$(_apt_update "$newmap")
+		[ -z "$bad" ] || _apt_bad "$(printf '%s' "$bad" | head -1)" "its alias failed too"
+		# An alias is taken only where its Release names the codename.
+		for c in $newmap; do
+			served=${c#*=}; codename=${c%%=*}
+			[ "$served" = "$codename" ] && continue
+			a=$(_release_codename "$served")
+			[ "$a" = "$codename" ] || [ "$a" = "${codename%%-*}" ] ||
+				_apt_bad "$codename" "its alias $served is Codename '${a:-?}' on $KR_MIRROR, not ${codename%%-*}"
+			msg "$codename: served by the alias $served (Release Codename: $a), verified by apt"
+		done
+		map=$newmap
+	fi
+	printf 'mirror=%s %s\n%s\n' "$KR_MIRROR" "$KR_SECURITY" "$(printf '%s\n' $map)" > "$d/suites"
+}
+
+# _release_codename NAME: the Codename of the Release apt fetched for NAME.
+_release_codename() {
+	local f
+	for f in "$KR_CACHE/apt/lists/"*_dists_"$1"_InRelease "$KR_CACHE/apt/lists/"*_dists_"$1"_Release; do
+		[ -f "$f" ] && sed -n 's/^Codename: *//p' "$f" | head -1 && return
+	done
+}
+
+_apt_bad() {
+	rm -f "$KR_CACHE/apt/suites"
+	die2 "the index of $1 on $KR_MIRROR fails apt's verification and $2 (log: $KR_CACHE/apt/update.log)" \
+		"the mirror is mid-sync or broken: retry later, or set KVM_RISCV_MIRROR to another Debian mirror"
+}
+
+# kr_suite CODENAME: the suite name that serves it (the codename, or its
+# alias when the codename's index failed); for mmdebstrap and madison.
+kr_suite() {
+	local s
+	s=$(sed -n "s/^$1=//p" "$KR_CACHE/apt/suites" 2>/dev/null)
+	echo "${s:-$1}"
 }
 
 kr_apt_cache() { apt-cache "${KR_APT_OPTS[@]}" "$@"; }

@@ -12,7 +12,7 @@ root_suite_for_cc() {
 	local cc=$1 suite
 	for suite in trixie sid; do
 		if kr_apt_cache madison "$cc-riscv64-linux-gnu:amd64" 2>/dev/null |
-			grep -q " $suite/main"; then
+			grep -q " $(kr_suite "$suite")/main"; then
 			echo "$suite"; return
 		fi
 	done
@@ -29,18 +29,15 @@ root_ensure() {
 		echo "$root"; return
 	fi
 	need_root "creating the Debian $suite build root"
-	if ! command -v mmdebstrap >/dev/null; then
-		msg "installing mmdebstrap (makes the $suite build root) ..."
-		apt-get install -y -q --no-install-recommends mmdebstrap >/dev/null 2>&1 ||
-			die2 "mmdebstrap is missing and could not be installed" "apt-get install mmdebstrap"
-	fi
+	kr_need mmdebstrap:mmdebstrap unshare:util-linux
 	msg "creating the Debian $suite build root in $root (once; ~1 min) ..."
 	rm -rf "$root.tmp"
 	mkdir -p "$KR_CACHE/root"
 	if ! mmdebstrap --variant=apt --quiet --include="${pkgs// /,}" \
 		--aptopt='Acquire::Retries "3"' \
 		--aptopt='Acquire::Check-Valid-Until "false"' \
-		"$suite" "$root.tmp" "deb [arch=amd64,riscv64] $KR_MIRROR $suite main" \
+		"$(kr_suite "$suite")" "$root.tmp" \
+		"deb [arch=amd64,riscv64] $KR_MIRROR $(kr_suite "$suite") main" \
 		>"$KR_CACHE/root/$suite.log" 2>&1; then
 		rm -rf "$root.tmp"
 		die2 "could not create the $suite root (log: $KR_CACHE/root/$suite.log)" \
@@ -52,20 +49,54 @@ root_ensure() {
 	echo "$root"
 }
 
+# kr_kbuild_base KVER: the linux-kbuild package (name suffix) whose host
+# tools build for KVER: its own, or, once the archive has dropped it, the
+# nearest point release of the same line and ABI suffix.  Kbuild's host
+# tools and Makefiles take no part in a module's code, and within a stable
+# line they write the same module (t-build compares both byte for byte).
+# KVM_RISCV_KBUILD=<X.Y.Z+debNN> chooses one.
+kr_kbuild_base() {
+	local base=${1%-riscv64} line cands best= v bn d bd
+	if [ -n "${KVM_RISCV_KBUILD:-}" ]; then echo "$KVM_RISCV_KBUILD"; return; fi
+	[ -n "$(kr_candidate "linux-kbuild-$base" amd64)" ] && { echo "$base"; return; }
+	line=${base%.*}; v=${base%%+*}; v=${v##*.}
+	cands=$(kr_apt_cache search --names-only "^linux-kbuild-${line//./\\.}\\.[0-9]+\\+${base#*+}\$" 2>/dev/null |
+		awk '{print $1}' | sed 's/^linux-kbuild-//')
+	for bn in $cands; do
+		d=${bn%%+*}; d=${d##*.}; d=$((d > v ? d - v : v - d))
+		if [ -z "$best" ] || [ "$d" -lt "$bd" ]; then best=$bn; bd=$d; fi
+	done
+	[ -n "$best" ] || { msg "error: package linux-kbuild-$base (amd64) is not in the archive, nor any kbuild of Linux $line"
+		msg "  -> build on a riscv64 host, or name a kbuild with KVM_RISCV_KBUILD=<X.Y.Z+debNN>"; return 1; }
+	msg "note: linux-kbuild-$base (amd64) is no longer in the archive; using linux-kbuild-$best, the nearest of the $line line"
+	echo "$best"
+}
+
 # root_add_kernel ROOT KVER: unpack that kernel's headers (riscv64 + common)
 # and kbuild (amd64) into the root.  The riscv64 headers cannot be apt-
 # installed into an amd64 root (they depend on a native gcc), so dpkg-deb -x.
 root_add_kernel() {
-	local root=$1 kver=$2 base deb
-	[ -e "$root/usr/src/linux-headers-$kver/.config" ] && return 0
+	local root=$1 kver=$2 base kb debs deb hdr
 	base=${kver%-riscv64}
-	msg "unpacking headers for $kver into the build root ..."
-	for deb in $(kr_fetch "linux-headers-$kver:riscv64" "linux-headers-$base-common" \
-		"linux-kbuild-$base:amd64"); do
+	hdr=$root/usr/src/linux-headers-$kver
+	kb=$(kr_kbuild_base "$kver") || exit 1
+	[ -e "$hdr/.config" ] && [ "$(cat "$hdr/.kr-kbuild" 2>/dev/null)" = "$kb" ] && return 0
+	msg "unpacking headers for $kver (kbuild $kb) into the build root ..."
+	debs=$(kr_fetch "linux-headers-$kver:riscv64" "linux-headers-$base-common" \
+		"linux-kbuild-$kb:amd64") || exit 1
+	# A link left by an earlier substitute goes before the real one lands.
+	[ ! -L "$root/usr/lib/linux-kbuild-$base" ] || rm -f "$root/usr/lib/linux-kbuild-$base"
+	for deb in $debs; do
 		dpkg-deb -x "$deb" "$root" || die "could not unpack $deb (corrupt download? remove it and retry)"
 	done
+	# The headers reach kbuild through /usr/lib/linux-kbuild-<their own>.
+	if [ "$kb" != "$base" ]; then
+		rm -rf "$root/usr/lib/linux-kbuild-$base"
+		ln -s "linux-kbuild-$kb" "$root/usr/lib/linux-kbuild-$base"
+	fi
 	[ -e "$root/lib/modules/$kver/build" ] || [ -e "$root/usr/lib/modules/$kver/build" ] ||
 		die "headers for $kver lack lib/modules/$kver/build"
+	echo "$kb" > "$hdr/.kr-kbuild"
 }
 
 # root_run ROOT DIRS CMD...: run CMD in the root with each of the

@@ -33,16 +33,14 @@ dk_base() {
 	DK_BASE=$root
 	[ -f "$root/.kr-dkms" ] && [ "$(cat "$root/.kr-dkms")" = "$want" ] && return
 	need_root "creating the DKMS test root"
-	command -v mmdebstrap >/dev/null ||
-		apt-get install -y -q --no-install-recommends mmdebstrap >/dev/null 2>&1 ||
-		die2 "mmdebstrap is missing" "apt-get install mmdebstrap"
+	kr_need mmdebstrap:mmdebstrap unshare:util-linux
 	msg "creating the DKMS test root in $root (once; ~2 min) ..."
 	rm -rf "$root.tmp"
 	mkdir -p "$KR_CACHE/root"
 	mmdebstrap --variant=apt --quiet --include="$(echo $DK_PKGS | tr ' ' ,)" \
 		--aptopt='Acquire::Retries "3"' --aptopt='Acquire::Check-Valid-Until "false"' \
 		--customize-hook='chroot "$1" dpkg --add-architecture riscv64' \
-		trixie "$root.tmp" "deb [arch=amd64] $KR_MIRROR trixie main" \
+		"$(kr_suite trixie)" "$root.tmp" "deb [arch=amd64] $KR_MIRROR $(kr_suite trixie) main" \
 		>"$KR_CACHE/root/dkms-trixie.log" 2>&1 ||
 		{ rm -rf "$root.tmp"; die "could not create the DKMS test root (log: $KR_CACHE/root/dkms-trixie.log)"; }
 	# linux-source is an arch-all tarball; sid's depends on trixie's
