@@ -23,6 +23,9 @@ die() { printf 'kvm-riscv: error: %s\n' "$*" >&2; exit 1; }
 # A second line after die's first one tells the user what to do.
 die2() { printf 'kvm-riscv: error: %s\n  -> %s\n' "$1" "$2" >&2; exit 1; }
 
+# kr_field KEY: the value of KEY from KEY=VALUE lines on stdin (resolve).
+kr_field() { sed -n "s/^$1=//p" | head -1; }
+
 need_root() {
 	[ "$(id -u)" = 0 ] || die2 "$1 needs root" "run it as root (sudo)"
 }
@@ -140,7 +143,11 @@ kr_apt_setup() {
 			newmap="$newmap $c=$served"
 		done
 		bad=$(_apt_update "$newmap")
-		[ -z "$bad" ] || _apt_bad "$(printf '%s' "$bad" | head -1)" "its alias failed too"
+		if [ -n "$bad" ]; then
+			a=$(printf '%s\n' "$bad" | head -1)
+			c=$(printf '%s\n' $newmap | sed -n "s/=$a\$//p" | head -1)
+			_apt_bad "${c:-$a}" "so does the suite that serves it now ($a)"
+		fi
 		# An alias is taken only where its Release names the codename.
 		for c in $newmap; do
 			served=${c#*=}; codename=${c%%=*}
@@ -175,6 +182,17 @@ kr_suite() {
 	local s
 	s=$(sed -n "s/^$1=//p" "$KR_CACHE/apt/suites" 2>/dev/null)
 	echo "${s:-$1}"
+}
+
+# kr_default_kver: Debian 13's current riscv64 kernel, read from the
+# archive so that a new point release needs no change here.
+kr_default_kver() {
+	local v
+	v=$(kr_apt_cache madison linux-headers-riscv64:riscv64 |
+		awk -F'|' -v s=" $(kr_suite trixie)/" 'index($3, s) {gsub(/ /,"",$2); print $2}' | head -1)
+	[ -n "$v" ] || die "cannot find Debian 13's riscv64 kernel in the archive"
+	kr_apt_cache show "linux-headers-riscv64:riscv64=$v" |
+		sed -n 's/^Depends:.*linux-headers-\([^ ,]*-riscv64\).*/\1/p' | head -1
 }
 
 kr_apt_cache() { apt-cache "${KR_APT_OPTS[@]}" "$@"; }

@@ -1,17 +1,36 @@
 # shellcheck shell=bash
-# Test helpers: each check prints "ok - ..." or "not ok - ...".  Sourced by
-# the test files; tests/run counts the lines.
+# Test helpers: each group prints TAP (one "ok"/"not ok" line per check)
+# and ends with t_done, which prints the plan.  A group that dies or stops
+# early never prints its plan, and prove (tests/run) fails it for that.
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
-export PATH=$PATH:/usr/sbin:/sbin
 
 T_WORK=${T_WORK:-$(mktemp -d /tmp/kvm-riscv-test.XXXXXX)}
 KB=$KR_TOP/scripts/kvm-riscv-build
+T_GROUP=$(basename "$0" .sh)
+# Counted in a file: checks also run in subshells and pipelines.
+T_COUNT=$T_WORK/$T_GROUP.$$.count
+: > "$T_COUNT"
+# The scripts' messages go to a log; its tail is shown when the group fails.
+T_STDERR=$T_WORK/$T_GROUP.stderr
+exec 2>>"$T_STDERR"
 
-ok()     { echo "ok - $*"; }
-not_ok() { echo "not ok - $*"; }
+ok()     { echo "ok - $*"; echo ok >> "$T_COUNT"; }
+not_ok() { echo "not ok - $*"; echo fail >> "$T_COUNT"; }
+# skip NAME REASON: a check that cannot run here, counted as a skip.
+skip()   { echo "ok - $1 # SKIP $2"; echo skip >> "$T_COUNT"; }
 # check NAME CMD...: passes when CMD succeeds.
 check() { local n=$1; shift; if "$@"; then ok "$n"; else not_ok "$n"; fi; }
+
+# t_done: the plan, printed only by a group that reached its end.
+t_done() {
+	if grep -qx fail "$T_COUNT"; then
+		echo "# $T_GROUP failed; the last lines of its log ($T_STDERR):"
+		tail -15 "$T_STDERR" | sed 's/^/#   /'
+	fi
+	echo "# $T_GROUP: $(grep -cx ok "$T_COUNT") passed, $(grep -cx fail "$T_COUNT") failed, $(grep -cx skip "$T_COUNT") skipped"
+	echo "1..$(wc -l < "$T_COUNT")"
+}
 
 # expect_fail NAME REGEX CMD...: CMD must exit non-zero and say REGEX.
 expect_fail() {

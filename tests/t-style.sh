@@ -4,12 +4,9 @@
 . "$(dirname "$0")/lib.sh"
 
 # checkpatch ships in every linux-source; use the 6.12 one the build uses.
-"$KB" fixes KVER="$T_KVER_612" >/dev/null 2>&1
-cp=$(ls -d "$KR_CACHE"/src/linux-source-6.12_*/scripts/checkpatch.pl 2>/dev/null | head -1)
-if [ -z "$cp" ]; then
-	not_ok "checkpatch.pl found in the extracted linux-source-6.12"
-	exit 0
-fi
+src=$("$KB" resolve KVER="$T_KVER_612" | kr_field SOURCE)
+cp=$src/scripts/checkpatch.pl
+check "checkpatch.pl found in the linux-source-6.12 the build uses" test -f "$cp"
 cd "$T_WORK" || exit 1
 for p in "$KR_TOP"/patches/*/*.patch "$KR_TOP"/patches/*/*/*.patch; do
 	[ -f "$p" ] || continue
@@ -18,8 +15,10 @@ for p in "$KR_TOP"/patches/*/*.patch "$KR_TOP"/patches/*/*/*.patch; do
 	# against the header's Origin line below instead.
 	check "checkpatch clean: $n" perl "$cp" --no-tree --no-signoff -q \
 		--ignore UNKNOWN_COMMIT_ID "$p"
-	check "DEP-3 header (From, Subject, Last-Update): $n" \
-		grep -q -e '^From: ' "$p" -e '^Subject: ' "$p"
+	# DEP-3: who wrote it, what it is, and when the header was last checked.
+	check "DEP-3 From: $n" grep -Eq '^From: .+' "$p"
+	check "DEP-3 Subject: $n" grep -Eq '^Subject: .+' "$p"
+	check "DEP-3 Last-Update (YYYY-MM-DD): $n" grep -Eq '^Last-Update: [0-9]{4}-[0-9]{2}-[0-9]{2}$' "$p"
 	if [[ $n == patches/local/* ]]; then
 		check "local patch says it is not forwarded: $n" grep -q '^Forwarded: not-needed' "$p"
 	else
@@ -41,3 +40,4 @@ for fix in $(series_fixes); do
 			grep -q "^Origin: upstream, commit $id" "$last"
 	done
 done
+t_done
