@@ -19,12 +19,18 @@ fixes:
 check:
 	@tests/run
 
+# The whole matrix: make check plus every scenario on every test kernel,
+# the upstream selftests and PLIC.
+check-full:
+	@tests/run harness archive style series errors build dkms bed matrix
+
 # One run-time scenario: make bed SCENARIO=teardown KVER=... MODULE=stock|ours|dkms MACHINE=aia|plic
 SCENARIO ?= smoke
 MODULE ?= ours
 MACHINE ?= aia
 bed:
-	@tests/bed/run $(SCENARIO) $(if $(KVER),$(KVER),$$(scripts/kvm-riscv-build fixes 2>&1 >/dev/null | sed -n 's/^kvm-riscv: fixes for \([^ ]*\) .*/\1/p')) $(MODULE) $(MACHINE)
+	@k='$(KVER)'; [ -n "$$k" ] || k=$$(scripts/kvm-riscv-build resolve | sed -n 's/^KVER=//p'); \
+	[ -n "$$k" ] || exit 1; tests/bed/run $(SCENARIO) "$$k" $(MODULE) $(MACHINE)
 
 style:
 	@tests/run style
@@ -61,4 +67,4 @@ check-native:
 clean:
 	rm -rf build
 
-.PHONY: all module fixes check style clean bed install-src install deb dist check-dkms check-native
+.PHONY: all module fixes check check-full style clean bed install-src install deb dist check-dkms check-native

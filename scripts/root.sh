@@ -5,7 +5,9 @@
 # 6.12, gcc-16 for sid's 7.2); the root is the first suite that ships that
 # cross compiler.  Roots live in $KR_CACHE/root/<suite> and are made once.
 
-KR_ROOT_PKGS="make binutils-riscv64-linux-gnu kmod xz-utils pahole libelf1t64 libssl3t64 zlib1g perl patch"
+# The riscv64 libc and uapi headers build the test VMM and selftests.
+KR_ROOT_PKGS="make binutils-riscv64-linux-gnu kmod xz-utils pahole libelf1t64 libssl3t64 zlib1g perl patch
+	libc6-dev-riscv64-cross linux-libc-dev-riscv64-cross"
 
 # root_suite_for_cc gcc-N -> suite name
 root_suite_for_cc() {
@@ -23,7 +25,7 @@ root_suite_for_cc() {
 # root_ensure SUITE CC -> prints the root path, creating it on first use.
 root_ensure() {
 	local suite=$1 cc=$2 root=$KR_CACHE/root/$1 pkgs
-	pkgs="$KR_ROOT_PKGS $cc-riscv64-linux-gnu ${KR_ROOT_EXTRA:-}"
+	pkgs=$(echo $KR_ROOT_PKGS "$cc-riscv64-linux-gnu")
 	if [ -x "$root/usr/bin/riscv64-linux-gnu-$cc" ] && [ -f "$root/.kr-pkgs" ] &&
 		[ "$(cat "$root/.kr-pkgs")" = "$pkgs" ]; then
 		echo "$root"; return

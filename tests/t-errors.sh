@@ -20,19 +20,26 @@ expect_fail "no source: names the package to install" \
 	'apt-get install linux-source-6.12' env KR_NO_DOWNLOAD=1 "$KB" build O="$out" KVER="$T_KVER_612"
 nothing_left "no source"
 
-src72=$(ls "$KR_CACHE"/debs/linux-source-7.2_*.deb | head -1)
+# What the builds of the test kernels use, resolved here (sources
+# fetched and extracted if this is the first group to need them).
+"$KB" resolve KVER="$T_KVER_612" > "$T_WORK/r612" || die "cannot resolve $T_KVER_612"
+"$KB" resolve KVER="$T_KVER_72" > "$T_WORK/r72" || die "cannot resolve $T_KVER_72"
+src72=$(kr_field SOURCE < "$T_WORK/r72")
+v612=$(kr_field HEADERS_VERSION < "$T_WORK/r612")
+vold=${T_KVER_612_OLD%%+*}
 expect_fail "source of another kernel line" \
 	'the source is Linux 7\.2\.[0-9]+ but kernel .* is 6\.12\.[0-9]+: different kernel lines' \
 	build KVER="$T_KVER_612" KSRC="$src72"
 nothing_left "other line"
 
 # A point-release difference is reported, and refused under STRICT=1.
-src612=$(ls "$KR_CACHE"/debs/linux-source-6.12_6.12.107-*.deb | head -1)
+. "$KR_TOP/scripts/source.sh"
+src612=$(kr_fetch "linux-source-6.12=$(source_deb_version 6.12 "$v612")") || die "no linux-source-6.12 $v612"
 "$KB" fixes KVER="$T_KVER_612_OLD" KSRC="$src612" >/dev/null 2>"$T_WORK/point.err"
 check "point release difference is reported" \
-	grep -q 'note: source 6.12.107 differs from the headers.* 6.12.94' "$T_WORK/point.err"
+	grep -q "note: source $v612 differs from the headers.* $vold" "$T_WORK/point.err"
 expect_fail "point release difference refused with STRICT=1" \
-	'source is Linux 6.12.107 but the headers are 6.12.94 \(STRICT=1\)' \
+	"source is Linux $v612 but the headers are $vold \\(STRICT=1\\)" \
 	build KVER="$T_KVER_612_OLD" KSRC="$src612" STRICT=1
 nothing_left "STRICT"
 
@@ -57,7 +64,7 @@ expect_fail "directory that is not a kernel tree" 'is not a kernel source tree' 
 nothing_left "not a kernel"
 
 # Headers trees with the wrong configuration, made from the real one.
-hdr=$KR_CACHE/root/trixie/usr/src/linux-headers-$T_KVER_612
+hdr=$(kr_field HEADERS < "$T_WORK/r612")
 fake() { # fake NAME SED-EXPR: a copy of the real headers' config files
 	mkdir -p "$T_WORK/$1/include/generated"
 	sed "$2" "$hdr/.config" > "$T_WORK/$1/.config"
@@ -79,7 +86,25 @@ expect_fail "no cross compiler for the kernel's gcc" \
 	'no Debian suite ships the cross compiler gcc-99-riscv64-linux-gnu' build KHDR="$T_WORK/nocc"
 nothing_left "bad headers"
 
-# A failed build leaves an earlier good one untouched.
+# A build that fails in the compiler, after the source resolved and the
+# tree was laid out, leaves an earlier good build untouched and no
+# temporary tree behind.  The failure comes from a test-only change to a
+# copy of the real source.
+bad=$T_WORK/badsrc
+cp -a "$(kr_field SOURCE < "$T_WORK/r612")" "$bad"
+sed -i "1i #error \"kvm-riscv test: injected compile failure\"" "$bad/virt/kvm/binary_stats.c"
 mkdir -p "$out/$T_KVER_612"; echo keep > "$out/$T_KVER_612/kvm.ko"
-build KVER="$T_KVER_612" KSRC="$T_WORK/garbage.tar.xz" >/dev/null 2>&1
-check "failed rebuild keeps the previous build" grep -qx keep "$out/$T_KVER_612/kvm.ko"
+expect_fail "compile failure: the build fails and says so" \
+	'the kernel build failed \(full log: .*/failed-6\.12\.[^ ]*\.log\)' \
+	build KVER="$T_KVER_612" KSRC="$bad"
+check "compile failure: the log names the injected error" \
+	grep -q 'injected compile failure' "$out/failed-$T_KVER_612.log"
+check "compile failure: the previous build is kept whole" grep -qx keep "$out/$T_KVER_612/kvm.ko"
+check "compile failure: no temporary tree is left" test -z "$(ls -A "$out" | grep '^\.')"
+
+# A missing kbuild stops the build where it is found missing, naming it.
+expect_fail "missing kbuild: the error names the package" \
+	'package linux-kbuild-6\.12\.999\+deb13 \(amd64\) is not in the archive' \
+	env KVM_RISCV_KBUILD=6.12.999+deb13 "$KB" build O="$out" KVER="$T_KVER_612"
+check "missing kbuild: the previous build is kept" grep -qx keep "$out/$T_KVER_612/kvm.ko"
+t_done

@@ -23,7 +23,7 @@ pkgs="dkms gcc-14 make kmod xz-utils patch libc6-dev bc file openssl bash coreut
 if ! apt-get "${KR_APT_OPTS[@]}" -o APT::Architecture=riscv64 -o Dir::Cache::archives="$debs" \
 	-t trixie install --download-only -y -q --no-install-recommends $pkgs >"$T_WORK/apt.log" 2>&1; then
 	not_ok "download the riscv64 packages: $(grep -m1 '^E:' "$T_WORK/apt.log")"
-	exit 0
+	t_done; exit 1
 fi
 kv=${K%%+*} mm=$(echo "$K" | cut -d. -f1,2)
 sv=$(source_deb_version "$mm" "$kv")
@@ -34,7 +34,7 @@ src=$(kr_fetch "linux-source-$mm${sv:+=$sv}") || exit 1
 r=$T_WORK/native
 mkdir -p "$r"
 for f in "$debs"/*.deb "$src"; do
-	dpkg-deb -x "$f" "$r" || { not_ok "unpack $f"; exit 0; }
+	dpkg-deb -x "$f" "$r" || { not_ok "unpack $f"; t_done; exit 1; }
 done
 for d in bin sbin lib; do
 	if [ -d "$r/$d" ] && [ ! -L "$r/$d" ]; then cp -a "$r/$d/." "$r/usr/$d/" && rm -rf "${r:?}/$d"; fi
@@ -71,3 +71,4 @@ check "the load banner names the backport" grep -q 'kvm-riscv .* backport' <<<"$
 check "its fixes: 2d117e67f318 and af79caa83f6a applied" \
 	grep -q '2d117e67f318=applied.*af79caa83f6a=applied' <<<"$(nat 'fixes=')"
 check "signed with DKMS's MOK key (signer: $(nat 'signer='))" test -n "$(nat 'signer=')"
+t_done

@@ -125,3 +125,29 @@ dk_run() {
 	local d=$1; shift
 	(export DK_LOWER=$DK_BASE; dk_chroot "$d/m" "$@")
 }
+
+# dk_module KVER: prints the path of the kvm.ko that `dkms install` puts in
+# updates/dkms for KVER, made in a throw-away system on the base root when
+# missing or older than the project's DKMS tree (stamped by its content).
+dk_module() {
+	local k=$1 dest=$KR_TOP/build/dkms/$1 stamp d
+	stamp=$(cd "$KR_TOP" && find dkms.conf VERSION scripts src patches -type f | sort | xargs cat | sha256sum | cut -c1-16)
+	if [ -s "$dest/kvm.ko" ] && [ "$(cat "$dest/stamp" 2>/dev/null)" = "$stamp" ]; then
+		echo "$dest/kvm.ko"; return 0
+	fi
+	dk_base
+	d=$(mktemp -d)
+	msg "building the DKMS module for $k (dkms install in a Debian 13 system) ..."
+	if ! dk_run "$d" /bin/sh -c "make -s -C '$KR_TOP' install-src &&
+		dkms add -m kvm-riscv -v '$KR_VERSION' >/dev/null &&
+		dkms install -m kvm-riscv -v '$KR_VERSION' -k '$k' -a riscv64" >"$d/log" 2>&1; then
+		tail -5 "$d/log" >&2; rm -rf "$d"
+		die "dkms install for $k failed"
+	fi
+	mkdir -p "$dest"
+	cp "$d/m.u/usr/lib/modules/$k/updates/dkms/kvm.ko" "$dest/kvm.ko" ||
+		{ rm -rf "$d"; die "dkms install left no updates/dkms/kvm.ko for $k"; }
+	echo "$stamp" > "$dest/stamp"
+	rm -rf "$d"
+	echo "$dest/kvm.ko"
+}
