@@ -13,6 +13,7 @@ set_=${T_BED_SET:-core}
 run() { # run SCENARIO KVER MODULE MACHINE
 	local r
 	r=$("$KR_TOP/tests/bed/run" "$@" 2>"$T_WORK/bed.err" | tail -1)
+	cat "$T_WORK/bed.err" >&2
 	case $r in
 	PASS*) ok "bed $*: ${r#PASS }" ;;
 	*) not_ok "bed $*: ${r:-$(tail -1 "$T_WORK/bed.err")}" ;;
