@@ -64,8 +64,10 @@ dk_base() {
 # dk_kernel_debs KVER: the .debs that make a kernel's headers (in install
 # order) - kbuild, common headers, riscv64 headers.
 dk_kernel_debs() {
-	local base=${1%-riscv64}
-	kr_fetch "linux-kbuild-$base:amd64" "linux-headers-$base-common" "linux-headers-$1:riscv64"
+	local base=${1%-riscv64} kb
+	. "$KR_TOP/scripts/root.sh"
+	kb=$(kr_kbuild_base "$1") || return 1
+	kr_fetch "linux-kbuild-$kb:amd64" "linux-headers-$base-common" "linux-headers-$1:riscv64"
 }
 
 # dk_add_kernel RUNNER... -- KVER: install a kernel's headers with dpkg
@@ -73,7 +75,7 @@ dk_kernel_debs() {
 # stock kvm.ko where the linux-image package would.  RUNNER runs a command
 # in the system (dk_chroot ROOT, dk_run DIR).  Prints dpkg's output.
 dk_add_kernel() {
-	local run=() k st deb
+	local run=() k st deb debs
 	while [ "$1" != -- ]; do run+=("$1"); shift; done
 	k=$2
 	. "$KR_TOP/tests/bed/setup.sh"
@@ -82,7 +84,8 @@ dk_add_kernel() {
 	st=$KR_TOP/build/.dk-stage/$k
 	rm -rf "$st"; mkdir -p "$st"
 	cp "$BED_K/kvm.ko" "$st/kvm.ko"
-	for deb in $(dk_kernel_debs "$k"); do cp "$deb" "$st/"; done
+	debs=$(dk_kernel_debs "$k") || return 1
+	for deb in $debs; do cp "$deb" "$st/"; done
 	"${run[@]}" /bin/sh -c 'st=$1 k=$2
 		install -D -m 644 "$st/kvm.ko" "/lib/modules/$k/kernel/arch/riscv/kvm/kvm.ko"
 		touch "/lib/modules/$k/modules.order" "/lib/modules/$k/modules.builtin" \
@@ -92,7 +95,10 @@ dk_add_kernel() {
 		# kbuild for a sid kernel wants a newer libc: only its scripts matter.
 		dpkg -i --force-depends linux-kbuild-*.deb >/dev/null &&
 		dpkg -i --force-depends linux-headers-*-common_*.deb >/dev/null &&
-		dpkg -i --force-depends linux-headers-*_riscv64.deb' sh "$st" "$k"
+		dpkg -i --force-depends linux-headers-*_riscv64.deb || exit 1
+		# A substitute kbuild (kr_kbuild_base) under the name the headers use.
+		b=${k%-riscv64}
+		[ -e "/usr/lib/linux-kbuild-$b" ] || ln -s "$(cd /usr/lib && ls -d linux-kbuild-${b%.*}.* | head -1)" "/usr/lib/linux-kbuild-$b"' sh "$st" "$k"
 	local rc=$?
 	rm -rf "$st"
 	return $rc
