@@ -107,4 +107,14 @@ expect_fail "missing kbuild: the error names the package" \
 	'package linux-kbuild-6\.12\.999\+deb13 \(amd64\) is not in the archive' \
 	env KVM_RISCV_KBUILD=6.12.999+deb13 "$KB" build O="$out" KVER="$T_KVER_612"
 check "missing kbuild: the previous build is kept" grep -qx keep "$out/$T_KVER_612/kvm.ko"
+# Under DKMS the source location comes from /etc/default/kvm-riscv, read
+# as data: a shell command in it is not run.
+def=$T_WORK/default-kvm-riscv
+printf '# test\nKVM_RISCV_KSRC="%s"\ntouch %s\n$(touch %s)\n' "$(kr_field SOURCE < "$T_WORK/r612")" \
+	"$T_WORK/ran1" "$T_WORK/ran2" > "$def"
+out=$(env KR_DKMS=1 KVM_RISCV_DEFAULTS="$def" "$KB" fixes KVER="$T_KVER_612" \
+	KHDR="$(kr_field HEADERS < "$T_WORK/r612")" 2>&1); rc=$?
+check "/etc/default/kvm-riscv: KVM_RISCV_KSRC names the source (exit $rc)" \
+	grep -q "(tree $(kr_field SOURCE < "$T_WORK/r612"))" <<<"$out"
+check "/etc/default/kvm-riscv is not executed" test ! -e "$T_WORK/ran1" -a ! -e "$T_WORK/ran2"
 t_done
