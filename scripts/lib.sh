@@ -34,7 +34,7 @@ need_root() {
 # As root on Debian (and not under DKMS) the missing packages are
 # installed; otherwise the error gives the exact apt-get line.
 kr_need() {
-	local spec pkgs= log=${TMPDIR:-/tmp}/kvm-riscv-host-install.log
+	local spec pkgs='' log=${TMPDIR:-/tmp}/kvm-riscv-host-install.log
 	for spec; do
 		command -v "${spec%%:*}" >/dev/null 2>&1 || pkgs="$pkgs ${spec#*:}"
 	done
@@ -105,7 +105,7 @@ _apt_update() {
 }
 
 kr_apt_setup() {
-	local d=$KR_CACHE/apt map= c bad a newmap served codename
+	local d=$KR_CACHE/apt map='' c bad a newmap served codename
 	[ -n "$KR_MIRROR" ] || die2 "no Debian mirror is configured in apt on this host" \
 		"set KVM_RISCV_MIRROR to a Debian mirror URL"
 	mkdir -p "$d/lists/partial" "$d/cache/archives/partial"

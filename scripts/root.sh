@@ -58,7 +58,7 @@ root_ensure() {
 # line they write the same module (t-build compares both byte for byte).
 # KVM_RISCV_KBUILD=<X.Y.Z+debNN> chooses one.
 kr_kbuild_base() {
-	local base=${1%-riscv64} line cands best= v bn d bd
+	local base=${1%-riscv64} line cands best='' v bn d bd
 	if [ -n "${KVM_RISCV_KBUILD:-}" ]; then echo "$KVM_RISCV_KBUILD"; return; fi
 	[ -n "$(kr_candidate "linux-kbuild-$base" amd64)" ] && { echo "$base"; return; }
 	line=${base%.*}; v=${base%%+*}; v=${v##*.}
