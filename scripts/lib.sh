@@ -63,7 +63,7 @@ host_arch() { dpkg --print-architecture 2>/dev/null || uname -m; }
 # apt verifies it as usual.  $d/suites records which name serves each
 # codename (kr_suite reads it).
 KR_APT_SUITES="trixie trixie-security sid bookworm bookworm-backports"
-# Codename -> alias, both ways round for the names we use.
+# Codename -> its suite alias, for the codenames the project reads.
 _suite_alias() {
 	case $1 in
 	trixie) echo stable ;; trixie-security) echo stable-security ;;
@@ -77,22 +77,22 @@ _suite_alias() {
 # _apt_sources SUITEMAP: the sources.list for "codename=served-name ..."
 _apt_sources() {
 	local o=${KVM_RISCV_MIRROR_OPTIONS:+ $KVM_RISCV_MIRROR_OPTIONS} m=$1
-	_sm() { printf '%s\n' $m | sed -n "s/^$1=//p"; }
+	_sm() { printf '%s\n' $m | kr_field "$1"; }
 	cat <<-EOS
-	deb [arch=amd64,riscv64$o] $KR_MIRROR $(_sm trixie "$1") main
-	${KR_SECURITY:+deb [arch=amd64$o] $KR_SECURITY $(_sm trixie-security "$1") main}
-	deb [arch=amd64,riscv64$o] $KR_MIRROR $(_sm sid "$1") main
-	deb [arch=amd64$o] $KR_MIRROR $(_sm bookworm "$1") main
-	deb [arch=amd64$o] $KR_MIRROR $(_sm bookworm-backports "$1") main
-	deb-src [$o] $KR_MIRROR $(_sm trixie "$1") main
-	deb-src [$o] $KR_MIRROR $(_sm sid "$1") main
+	deb [arch=amd64,riscv64$o] $KR_MIRROR $(_sm trixie) main
+	${KR_SECURITY:+deb [arch=amd64$o] $KR_SECURITY $(_sm trixie-security) main}
+	deb [arch=amd64,riscv64$o] $KR_MIRROR $(_sm sid) main
+	deb [arch=amd64$o] $KR_MIRROR $(_sm bookworm) main
+	deb [arch=amd64$o] $KR_MIRROR $(_sm bookworm-backports) main
+	deb-src [$o] $KR_MIRROR $(_sm trixie) main
+	deb-src [$o] $KR_MIRROR $(_sm sid) main
 	EOS
 }
 
 # _apt_update SUITEMAP: write the sources and run apt-get update; prints
 # the served names whose indexes failed (empty on success).
 _apt_update() {
-	local d=$KR_CACHE/apt c
+	local d=$KR_CACHE/apt
 	_apt_sources "$1" | sed 's/\[ *\] //' > "$d/sources.list"
 	if apt-get "${KR_APT_OPTS[@]}" -q update >"$d/update.log" 2>&1 &&
 		! grep -q '^[EW]: Failed to fetch' "$d/update.log"; then
@@ -180,7 +180,7 @@ _apt_bad() {
 # alias when the codename's index failed); for mmdebstrap and madison.
 kr_suite() {
 	local s
-	s=$(sed -n "s/^$1=//p" "$KR_CACHE/apt/suites" 2>/dev/null)
+	s=$(kr_field "$1" < "$KR_CACHE/apt/suites" 2>/dev/null)
 	echo "${s:-$1}"
 }
 

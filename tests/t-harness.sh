@@ -16,26 +16,21 @@ mkdir -p "$h/w"
 group good 'check "a" true; check "b" true; t_done'
 check "a group that completes passes" harness good
 
-group dies 'check "a" true; die "resolution failed"; check "b" true; t_done'
-harness dies; rc=$?
-check "a group that dies after a passing check fails (prove exit $rc)" test $rc -ne 0
-
-group early 'check "a" true; exit 0; t_done'
-harness early; rc=$?
-check "a group that exits 0 before its end fails (prove exit $rc)" test $rc -ne 0
+# fails NAME DESCRIPTION BODY: the group must make prove fail.
+fails() {
+	local rc
+	group "$1" "$3"
+	harness "$1"; rc=$?
+	check "$2 (prove exit $rc)" test $rc -ne 0
+}
+fails dies "a group that dies after a passing check fails" \
+	'check "a" true; die "resolution failed"; check "b" true; t_done'
+fails early "a group that exits 0 before its end fails" 'check "a" true; exit 0; t_done'
 check "prove says it found no plan" grep -q 'No plan found' "$h/early.out"
-
-group short 'echo 1..3; check "a" true; check "b" true'
-harness short; rc=$?
-check "a group that prints fewer results than its plan fails (prove exit $rc)" test $rc -ne 0
-
-group unset 'check "a" true; echo "$undefined_variable"; t_done'
-harness unset; rc=$?
-check "a set -u abort fails the group (prove exit $rc)" test $rc -ne 0
-
-group notok 'check "a" false; t_done'
-harness notok; rc=$?
-check "a not ok fails the group (prove exit $rc)" test $rc -ne 0
+fails short "a group that prints fewer results than its plan fails" \
+	'echo 1..3; check "a" true; check "b" true'
+fails unset "a set -u abort fails the group" 'check "a" true; echo "$undefined_variable"; t_done'
+fails notok "a not ok fails the group" 'check "a" false; t_done'
 check "a failing group points at its log" grep -q 'failed; the last lines of its log' "$h/notok.out"
 
 group skipped 'skip "needs X" "X is absent"; check "a" true; t_done'

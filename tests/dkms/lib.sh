@@ -97,8 +97,8 @@ dk_add_kernel() {
 		dpkg -i --force-depends linux-headers-*-common_*.deb >/dev/null &&
 		dpkg -i --force-depends linux-headers-*_riscv64.deb || exit 1
 		# A substitute kbuild (kr_kbuild_base) under the name the headers use.
-		b=${k%-riscv64}
-		[ -e "/usr/lib/linux-kbuild-$b" ] || ln -s "$(cd /usr/lib && ls -d linux-kbuild-${b%.*}.* | head -1)" "/usr/lib/linux-kbuild-$b"' sh "$st" "$k"
+		b=${k%-riscv64} kb=$(dpkg-deb -f linux-kbuild-*.deb Package)
+		[ "$kb" = "linux-kbuild-$b" ] || ln -sfn "$kb" "/usr/lib/linux-kbuild-$b"' sh "$st" "$k"
 	local rc=$?
 	rm -rf "$st"
 	return $rc
