@@ -11,10 +11,10 @@ vars = $(if $(KVER),KVER=$(KVER)) $(if $(KSRC),KSRC=$(KSRC)) \
 all: module
 
 module:
-	@scripts/kvm-riscv-build build $(vars)
+	@scripts/acquire build $(vars)
 
 fixes:
-	@scripts/kvm-riscv-build fixes $(vars)
+	@scripts/acquire fixes $(vars)
 
 check:
 	@tests/run
@@ -25,25 +25,31 @@ check-full:
 	@tests/run harness archive style series errors build dkms bed matrix
 
 # One run-time scenario: make bed SCENARIO=teardown KVER=... MODULE=stock|ours|dkms MACHINE=aia|plic
+# (KVER defaults to Debian 13's current riscv64 kernel).
 SCENARIO ?= smoke
 MODULE ?= ours
 MACHINE ?= aia
 bed:
-	@k='$(KVER)'; [ -n "$$k" ] || k=$$(scripts/kvm-riscv-build resolve | sed -n 's/^KVER=//p'); \
-	[ -n "$$k" ] || exit 1; tests/bed/run $(SCENARIO) "$$k" $(MODULE) $(MACHINE)
+	@tests/bed/run $(SCENARIO) '$(KVER)' $(MODULE) $(MACHINE)
 
 style:
 	@tests/run style
 
-# DKMS source tree (/usr/src/kvm-riscv-<version>) and the status command.
-VERSION := $(shell cat VERSION)
-DKMS_FILES = dkms.conf VERSION $(wildcard scripts/*.sh) scripts/kvm-riscv-build \
-	$(wildcard src/*) $(shell find patches -type f -name '*.patch' -o -type f -name fix)
+# The DKMS source tree, /usr/src/kvm-riscv-<version>: the builder, its
+# Kbuild glue and the series; nothing else.  The one version source is
+# debian/changelog.  install-src stamps it into dkms.conf for a manual
+# `dkms add`; the package leaves that to dh_dkms -V (install-tree).
+VERSION = $(shell dpkg-parsechangelog -l debian/changelog -S Version)
+DKMS_TREE = $(wildcard src/*) $(shell find patches -type f \( -name '*.patch' -o -name fix \))
 DESTDIR ?=
-install-src:
-	@for f in $(DKMS_FILES); do \
+install-tree:
+	@[ -n "$(VERSION)" ] || { echo "kvm-riscv: error: cannot read the version (dpkg-parsechangelog: apt-get install dpkg-dev)" >&2; exit 1; }
+	@for f in $(DKMS_TREE); do \
 		install -D -m $$(test -x $$f && echo 755 || echo 644) $$f \
 			$(DESTDIR)/usr/src/kvm-riscv-$(VERSION)/$$f || exit 1; done
+install-src: install-tree
+	@sed 's/^PACKAGE_VERSION="#MODULE_VERSION#"$$/PACKAGE_VERSION="$(VERSION)"/' dkms.conf \
+		> $(DESTDIR)/usr/src/kvm-riscv-$(VERSION)/dkms.conf
 install:
 	install -D -m 755 scripts/kvm-riscv-status $(DESTDIR)/usr/sbin/kvm-riscv-status
 	install -D -m 644 debian/kvm-riscv-status.8 $(DESTDIR)/usr/share/man/man8/kvm-riscv-status.8
@@ -67,4 +73,4 @@ check-native:
 clean:
 	rm -rf build
 
-.PHONY: all module fixes check check-full style clean bed install-src install deb dist check-dkms check-native
+.PHONY: all module fixes check check-full style clean bed install-tree install-src install deb dist check-dkms check-native

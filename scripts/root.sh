@@ -1,15 +1,54 @@
 # shellcheck shell=bash
-# Debian build roots for cross-building from a non-riscv64 host.  Sourced.
+# Debian roots: one maker (root_ensure) and one runner (root_run) for every
+# root the project uses - the cross-build roots, the DKMS test system and
+# the packaging root.  Sourced after scripts/lib.sh and scripts/archive.sh.
 #
 # A kernel is built with the compiler its headers name (gcc-14 for trixie's
-# 6.12, gcc-16 for sid's 7.2); the root is the first suite that ships that
-# cross compiler.  Roots live in $KR_CACHE/root/<suite> and are made once.
-
-# The riscv64 libc and uapi headers build the test VMM and selftests.
+# 6.12, gcc-16 for sid's 7.2); its build root is the first suite that ships
+# that cross compiler.  The build roots also build the test VMM and the KVM
+# selftests: riscv64 libc and uapi headers, and a host gcc for the
+# kernel's header tools.
 KR_ROOT_PKGS="make binutils-riscv64-linux-gnu kmod xz-utils pahole libelf1t64 libssl3t64 zlib1g perl patch
-	libc6-dev-riscv64-cross linux-libc-dev-riscv64-cross"
+	libc6-dev-riscv64-cross linux-libc-dev-riscv64-cross gcc libc6-dev"
 
-# root_suite_for_cc gcc-N -> suite name
+# root_ensure NAME SUITE PACKAGES [MMDEBSTRAP-OPTION...] -> prints the path
+# of $KR_CACHE/root/NAME, made once with mmdebstrap.  ROOT_SETUP names a
+# function run on the new root (its path as argument) before it is
+# published; ROOT_STAMP adds what that setup depends on.  A root whose
+# recipe changed is made again.
+root_ensure() {
+	local name=$1 suite=$2 pkgs root=$KR_CACHE/root/$1 want log; shift 2
+	pkgs=$(echo $1); shift
+	want="$suite | $pkgs | $* | ${ROOT_STAMP:-}"
+	if [ -f "$root/.kr-root" ] && [ "$(cat "$root/.kr-root")" = "$want" ]; then
+		echo "$root"; return
+	fi
+	need_root "creating the Debian root $name"
+	kr_need mmdebstrap:mmdebstrap unshare:util-linux
+	kr_apt_setup
+	log=$KR_CACHE/root/$name.log
+	msg "creating the Debian $suite root $name in $root (once; 1-2 min) ..."
+	rm -rf "$root.tmp"
+	mkdir -p "$KR_CACHE/root"
+	if ! mmdebstrap --variant=apt --quiet --include="${pkgs// /,}" \
+		--aptopt='Acquire::Retries "3"' \
+		--aptopt='Acquire::Check-Valid-Until "false"' "$@" \
+		"$(kr_suite "$suite")" "$root.tmp" \
+		"deb [arch=amd64,riscv64] $KR_MIRROR $(kr_suite "$suite") main" >"$log" 2>&1; then
+		rm -rf "$root.tmp"
+		die2 "could not create the Debian root $name (log: $log)" "check that $KR_MIRROR is reachable"
+	fi
+	if [ -n "${ROOT_SETUP:-}" ]; then
+		"$ROOT_SETUP" "$root.tmp" >>"$log" 2>&1 || { rm -rf "$root.tmp"
+			die "could not set up the Debian root $name (log: $log)"; }
+	fi
+	echo "$want" > "$root.tmp/.kr-root"
+	rm -rf "$root"
+	mv "$root.tmp" "$root"
+	echo "$root"
+}
+
+# root_suite_for_cc gcc-N -> the first suite that ships its cross compiler
 root_suite_for_cc() {
 	local cc=$1 suite
 	for suite in trixie sid; do
@@ -22,33 +61,12 @@ root_suite_for_cc() {
 		"this kernel's compiler is not packaged for x86; build on a riscv64 host instead"
 }
 
-# root_ensure SUITE CC -> prints the root path, creating it on first use.
-root_ensure() {
-	local suite=$1 cc=$2 root=$KR_CACHE/root/$1 pkgs
-	pkgs=$(echo $KR_ROOT_PKGS "$cc-riscv64-linux-gnu")
-	if [ -x "$root/usr/bin/riscv64-linux-gnu-$cc" ] && [ -f "$root/.kr-pkgs" ] &&
-		[ "$(cat "$root/.kr-pkgs")" = "$pkgs" ]; then
-		echo "$root"; return
-	fi
-	need_root "creating the Debian $suite build root"
-	kr_need mmdebstrap:mmdebstrap unshare:util-linux
-	msg "creating the Debian $suite build root in $root (once; ~1 min) ..."
-	rm -rf "$root.tmp"
-	mkdir -p "$KR_CACHE/root"
-	if ! mmdebstrap --variant=apt --quiet --include="${pkgs// /,}" \
-		--aptopt='Acquire::Retries "3"' \
-		--aptopt='Acquire::Check-Valid-Until "false"' \
-		"$(kr_suite "$suite")" "$root.tmp" \
-		"deb [arch=amd64,riscv64] $KR_MIRROR $(kr_suite "$suite") main" \
-		>"$KR_CACHE/root/$suite.log" 2>&1; then
-		rm -rf "$root.tmp"
-		die2 "could not create the $suite root (log: $KR_CACHE/root/$suite.log)" \
-			"check that $KR_MIRROR is reachable"
-	fi
-	echo "$pkgs" > "$root.tmp/.kr-pkgs"
-	rm -rf "$root"
-	mv "$root.tmp" "$root"
-	echo "$root"
+# root_for_cc gcc-N -> the build root with that cross compiler
+root_for_cc() {
+	local suite
+	kr_apt_setup
+	suite=$(root_suite_for_cc "$1") || exit 1
+	root_ensure "$suite" "$suite" "$KR_ROOT_PKGS $1-riscv64-linux-gnu"
 }
 
 # kr_kbuild_base KVER: the linux-kbuild package (name suffix) whose host
@@ -101,19 +119,27 @@ root_add_kernel() {
 	echo "$kb" > "$hdr/.kr-kbuild"
 }
 
-# root_run ROOT DIRS CMD...: run CMD in the root with each of the
-# space-separated DIRS bound at the same path.  A private mount namespace
-# drops every mount when CMD exits.
+# root_run ROOT DIRS CMD...: run CMD in ROOT with each of the space-
+# separated DIRS bound at the same path.  A private mount namespace drops
+# every mount when CMD exits.  With ROOT_LOWER set, ROOT is first mounted
+# as an overlay of ROOT_LOWER (changes kept in ROOT.u): a throw-away
+# system on a clean base.  ROOT_SYSFS is bound as /sys.
 root_run() {
 	local root=$1 dirs=$2; shift 2
+	ROOT_LOWER=${ROOT_LOWER:-} ROOT_SYSFS=${ROOT_SYSFS:-} \
 	unshare --mount --propagation private /bin/sh -e -c '
 		root=$1 dirs=$2; shift 2
+		if [ -n "$ROOT_LOWER" ]; then
+			mkdir -p "$root" "$root.u" "$root.w"
+			mount -t overlay overlay -o "lowerdir=$ROOT_LOWER,upperdir=$root.u,workdir=$root.w" "$root"
+		fi
 		for d in $dirs; do
 			mkdir -p "$root$d"; mount --bind "$d" "$root$d"
 		done
-		mkdir -p "$root/proc" "$root/dev"
+		mkdir -p "$root/proc" "$root/dev" "$root/sys"
 		mount -t proc proc "$root/proc"
 		mount --rbind /dev "$root/dev"
+		[ -z "$ROOT_SYSFS" ] || mount --bind "$ROOT_SYSFS" "$root/sys"
 		exec chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-			HOME=/root LANG=C.UTF-8 "$@"' sh "$root" "$dirs" "$@"
+			HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"' sh "$root" "$dirs" "$@"
 }

@@ -3,7 +3,7 @@
  * kvm-riscv: identity of the backported kvm.ko and compile-time guards.
  *
  * info.h and offsets-check.h are generated per kernel by
- * scripts/kvm-riscv-build.
+ * src/kvm-riscv-build.
  */
 
 #include <linux/build_bug.h>

@@ -58,7 +58,7 @@ mirror() {
 apt_in() {
 	env KVM_RISCV_CACHE="$T_WORK/$1/cache" KVM_RISCV_MIRROR="file://$T_WORK/$1/debian" \
 		KVM_RISCV_SECURITY_MIRROR="file://$T_WORK/$1/security" KVM_RISCV_MIRROR_OPTIONS=trusted=yes \
-		bash -c ". '$KR_TOP/scripts/lib.sh'; . '$KR_TOP/scripts/root.sh'; kr_apt_setup; $2"
+		bash -c ". '$KR_TOP/scripts/lib.sh'; . '$KR_TOP/scripts/archive.sh'; . '$KR_TOP/scripts/root.sh'; kr_apt_setup; $2"
 }
 
 mirror midsync 1 0 trixie

@@ -2,24 +2,10 @@
 # Build for every test kernel, and compare with the stock kvm.ko of the
 # same kernel: vermagic, exported symbols, imported symbols and their CRCs.
 . "$(dirname "$0")/lib.sh"
+. "$KR_TOP/tests/bed/setup.sh"
+. "$KR_TOP/scripts/root.sh"
 kr_apt_setup
 
-# stock_ko KVER DEST: the distro's kvm.ko, from linux-image or (7.x)
-# linux-modules.
-stock_ko() {
-	local pkg deb m
-	for pkg in linux-image-$1 linux-modules-$1; do
-		deb=$(kr_fetch "$pkg:riscv64" 2>/dev/null) || continue
-		m=$(dpkg-deb -c "$deb" | awk '{print $6}' | grep '/kvm/kvm\.ko' | head -1)
-		[ -n "$m" ] || continue
-		dpkg-deb --fsys-tarfile "$deb" | tar -xO "$m" > "$2.raw"
-		case $m in
-		*.xz) xz -dc "$2.raw" > "$2" ;; *.zst) zstd -qdc "$2.raw" > "$2" ;; *) mv "$2.raw" "$2" ;;
-		esac
-		return 0
-	done
-	return 1
-}
 exports() { readelf -Ws "$1" | awk '$4 == "NOTYPE" && $8 ~ /^__ksymtab_/ {sub(/^__ksymtab_(gpl_)?/, "", $8); print $8}' | sort -u; }
 imports() { readelf -Ws "$1" | awk '$7 == "UND" && $8 != "" {print $8}' | sort -u; }
 crcs()    { modprobe --dump-modversions "$1" 2>/dev/null | sort -k2; }
@@ -37,7 +23,7 @@ for kver in "$T_KVER_612" "$T_KVER_612_OLD" "$T_KVER_72"; do
 	fi
 	ours=$KR_TOP/build/$kver/kvm.ko
 	check "build for $kver leaves build/$kver/kvm.ko" test -s "$ours"
-	sed -n 's/^\(prepare_s\|compile_s\|source\)=/# '"$kver"' \1=/p' "$KR_TOP/build/$kver/build-info"
+	sed -n 's/^\(prepare_s\|compile_s\|SOURCE_DESC\)=/# '"$kver"' \1=/p' "$KR_TOP/build/$kver/resolve"
 	check "$kver: modinfo names the module kvm" [ "$(modinfo -F name "$ours")" = kvm ]
 	check "$kver: modinfo version is the project's ($KR_VERSION)" \
 		[ "$(modinfo -F version "$ours")" = "$KR_VERSION" ]
@@ -49,10 +35,10 @@ for kver in "$T_KVER_612" "$T_KVER_612_OLD" "$T_KVER_72"; do
 	check "$kver: the load banner is in the module" \
 		grep -q 'kvm-riscv .* backport, fixes: ' <(strings "$ours")
 
-	stock=$T_WORK/stock-$kver.ko
-	if ! stock_ko "$kver" "$stock"; then
+	if ! (bed_kernel "$kver") >/dev/null; then
 		not_ok "$kver: stock kvm.ko found in the distro packages"; continue
 	fi
+	stock=$BED/k/$kver/kvm.ko
 	check "$kver: same vermagic as stock" \
 		[ "$(modinfo -F vermagic "$ours")" = "$(modinfo -F vermagic "$stock")" ]
 	check "$kver: same exported symbols as stock ($(exports "$stock" | wc -l))" \
@@ -62,7 +48,7 @@ for kver in "$T_KVER_612" "$T_KVER_612_OLD" "$T_KVER_72"; do
 	check "$kver: same import CRCs as stock ($(crcs "$stock" | wc -l))" \
 		diff <(crcs "$stock") <(crcs "$ours")
 	# Debian's 7.x kernels are built without CONFIG_MODVERSIONS: no CRCs.
-	hdr=$("$KB" resolve KVER="$kver" | kr_field HEADERS)
+	hdr=$(kr_field HEADERS < "$KR_TOP/build/$kver/resolve")
 	if grep -qx 'CONFIG_MODVERSIONS=y' "$hdr/.config"; then
 		check "$kver: CRCs were read (MODVERSIONS)" [ "$(crcs "$ours" | wc -l)" -gt 100 ]
 	else
@@ -90,14 +76,12 @@ fi
 # The asm-offsets guard fires when a patched header moves what
 # vcpu_switch.S addresses, and says which offset moved.
 tree=$KR_TOP/build/$T_KVER_612/tree
-"$KB" resolve KVER="$T_KVER_612" > "$T_WORK/r612"
-root=$(kr_field ROOT < "$T_WORK/r612")
+root=$(kr_field ROOT < "$KR_TOP/build/$T_KVER_612/resolve")
 if [ -d "$tree" ]; then
 	g=$T_WORK/guard
 	cp -a "$tree" "$g"
 	sed -i 's/^struct kvm_vcpu_arch {$/&\n\tunsigned long kr_test_pad;/' \
 		"$g/kr-override/arch/riscv/include/asm/kvm_host.h"
-	. "$KR_TOP/scripts/root.sh"
 	guard_fires() {
 		local out
 		out=$(root_run "$root" "$T_WORK" make -C "/usr/src/linux-headers-$T_KVER_612" M="$g" KR_TREE="$g" \

@@ -6,7 +6,6 @@
 # DKMS's default arch (uname -m), which only names the DKMS tree.
 . "$(dirname "$0")/lib.sh"
 . "$KR_TOP/tests/dkms/lib.sh"
-. "$KR_TOP/tests/bed/setup.sh"
 
 K1=$T_KVER_612 K0=$T_KVER_612_OLD K2=$T_KVER_72
 V=$KR_VERSION
@@ -30,6 +29,8 @@ sysfile() { case $1 in /lib/*) echo "$D/m.u/usr$1" ;; *) echo "$D/m.u$1" ;; esac
 run_in "make -s -C $KR_TOP install-src" >/dev/null
 check "make install-src puts the DKMS tree in /usr/src/kvm-riscv-$V" \
 	test -f "$(sysfile "/usr/src/kvm-riscv-$V/dkms.conf")"
+check "make install-src stamps debian/changelog's version into dkms.conf" \
+	grep -qx "PACKAGE_VERSION=\"$V\"" "$(sysfile "/usr/src/kvm-riscv-$V/dkms.conf")"
 out=$(dk add -m kvm-riscv -v "$V" 2>&1)
 check "dkms add" grep -q "^kvm-riscv/$V: added" <(dk status 2>&1)
 
@@ -100,13 +101,25 @@ check "kvm-riscv-status says why $K2 keeps its module" \
 out=$(run_in "$KR_TOP/scripts/kvm-riscv-status -k $K1" 2>&1)
 has() { grep -q -- "$1" <<<"$out"; }
 check "kvm-riscv-status for $K1: dkms state, module path, fix table" eval \
-	'has "dkms: *$V installed" && has "module: */lib/modules/$K1/updates/dkms/kvm.ko" &&
+	'has "dkms: *kvm-riscv/$V, $K1, riscv64: installed" && has "module: */lib/modules/$K1/updates/dkms/kvm.ko" &&
 	has "^    af79caa83f6a applied"'
 printf '%s\n' "$out" | sed 's/^/#   /'
 
 # A new kernel's headers, installed with dpkg: the hook builds for it.
+# A server that moves to another point release gets that release's
+# linux-source with it (6.12.117's kvm_main.c does not build against
+# 6.12.107's headers, nor the reverse).
+sv=$(source_deb_version 6.12 "${K0%%+*}")
+if [ -n "$sv" ]; then
+	st=$KR_TOP/build/.dk-stage/src; rm -rf "$st"; mkdir -p "$st"
+	cp "$(kr_fetch "linux-source-6.12=$sv")" "$st/"
+	run_in "dpkg -i --force-depends $st/*.deb" >/dev/null 2>&1
+	rm -rf "$st"
+fi
+check "linux-source-6.12 ${sv:-(newest)} is installed for $K0" \
+	test -n "$(run_in "dpkg-query -W -f='\${Version}' linux-source-6.12" | grep "^${K0%%+*}-")"
 t0=$(date +%s)
-out=$(dk_add_kernel sys -- "$K0" 2>&1); rc=$?
+out=$(ROOT_LOWER=$DK_BASE dk_add_kernel "$D/m" -- "$K0" 2>&1); rc=$?
 check "installing linux-headers-$K0 runs DKMS through the kernel hooks ($(( $(date +%s) - t0 )) s)" \
 	sh -c "[ $rc -eq 0 ] && grep -q 'Autoinstall.*kvm-riscv' <<'EOT'
 $out
@@ -177,16 +190,24 @@ else
 	not_ok "make deb: $(tail -1 "$T_WORK/deb.err")"
 	t_done; exit 1
 fi
-# The upgrade: the same project at the next version, as a release would be.
+# What the package holds: the DKMS tree (builder, src/, patches/,
+# dkms.conf stamped by dh_dkms), the status tool and Debian's docs.
+c=$(dpkg-deb -c "$deb" | awk '{print $6}' | grep -v '/$')
+extra=$(grep -Ev "^\./usr/src/kvm-riscv-$V/(dkms\.conf|src/[^/]+|patches/.+)\$|^\./usr/sbin/kvm-riscv-status\$|^\./usr/share/man/man8/kvm-riscv-status\.8\.gz\$|^\./usr/share/doc/kvm-riscv-dkms/(changelog\.gz|copyright)\$" <<<"$c")
+check "dpkg-deb -c: only the DKMS tree, the status tool and docs ($(wc -l <<<"$c") files)${extra:+; also: $(echo $extra)}" \
+	test -z "$extra"
+check "dpkg-deb -c: the builder and the series are there" \
+	sh -c "grep -qx './usr/src/kvm-riscv-$V/src/kvm-riscv-build' && grep -q '^./usr/src/kvm-riscv-$V/patches/04-' " <<<"$c"
+check "the packaged dkms.conf has the version dh_dkms stamped ($V)" \
+	grep -qx "PACKAGE_VERSION=\"$V\"" <(dpkg-deb --fsys-tarfile "$deb" | tar -xO "./usr/src/kvm-riscv-$V/dkms.conf")
+# The upgrade: the same project at the next version, as a release would
+# be: one changelog entry, written by dch.
 up=$T_WORK/up; V2=${V%.*}.$(( ${V##*.} + 1 ))
 mkdir -p "$up"
 git -C "$KR_TOP" ls-files | tar -C "$KR_TOP" -c -T - | tar -C "$up" -x
-echo "$V2" > "$up/VERSION"
-sed -i "s/^PACKAGE_VERSION=.*/PACKAGE_VERSION=\"$V2\"/" "$up/dkms.conf"
-{ printf 'kvm-riscv (%s) unstable; urgency=medium\n\n  * Test upgrade.\n\n -- %s  %s\n\n' \
-	"$V2" "$(sed -n 's/^ -- \(.*>\)  .*/\1/p' "$up/debian/changelog" | head -1)" "$(date -R)"
-  cat "$up/debian/changelog"; } > "$up/debian/changelog.new"
-mv "$up/debian/changelog.new" "$up/debian/changelog"
+(cd "$up" && DEBEMAIL=kvm-riscv@lists.debian.net DEBFULLNAME="kvm-riscv developers" \
+	dch -v "$V2" -D unstable "Test upgrade." 2>/dev/null)
+check "dch wrote the $V2 entry" test "$(dpkg-parsechangelog -l "$up/debian/changelog" -S Version)" = "$V2"
 (cd "$up" && git init -q && git add -A && git -c user.name=t -c user.email=t@t commit -q -m up)
 if deb2=$("$up/scripts/kvm-riscv-pkg" deb 2>"$T_WORK/deb2.err"); then
 	ok "package $V2 built for the upgrade test"
@@ -221,7 +242,7 @@ check "the $V source tree is gone after the upgrade" test ! -e "$(sysfile "/usr/
 # the stock kvm.ko is back on disk.
 fs=$T_WORK/sysfs; mkdir -p "$fs/module/kvm"
 echo "$V2" > "$fs/module/kvm/version"; echo 0123456789ABCDEF > "$fs/module/kvm/srcversion"
-out=$(DK_SYSFS=$fs run_in "dpkg --purge kvm-riscv-dkms" 2>&1); rc=$?
+out=$(ROOT_SYSFS=$fs run_in "dpkg --purge kvm-riscv-dkms" 2>&1); rc=$?
 check "dpkg --purge while loaded (exit $rc)" test $rc -eq 0
 check "purge while loaded says the loaded module stays and how to switch" eval \
 	'has "is the kvm-riscv build" && has "modprobe -r kvm && modprobe kvm"'

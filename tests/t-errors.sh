@@ -16,14 +16,25 @@ nothing_left "no headers"
 expect_fail "headers tree that does not exist" 'KHDR=/nonexistent does not exist' \
 	build KHDR=/nonexistent
 
-expect_fail "no source: names the package to install" \
-	'apt-get install linux-source-6.12' env KR_NO_DOWNLOAD=1 "$KB" build O="$out" KVER="$T_KVER_612"
-nothing_left "no source"
-
 # What the builds of the test kernels use, resolved here (sources
 # fetched and extracted if this is the first group to need them).
 "$KB" resolve KVER="$T_KVER_612" > "$T_WORK/r612" || die "cannot resolve $T_KVER_612"
 "$KB" resolve KVER="$T_KVER_72" > "$T_WORK/r72" || die "cannot resolve $T_KVER_72"
+
+# The DKMS-time builder on this host, as on a server that lacks a piece:
+# it names the package to install and downloads nothing.
+hdr=$(kr_field HEADERS < "$T_WORK/r612")
+nodef="KVM_RISCV_DEFAULTS=/nonexistent"
+expect_fail "builder, no linux-source: names the package to install" \
+	"no kernel source for 6.12: /usr/src/linux-source-6.12.tar.xz is missing.*apt-get install linux-source-6.12" \
+	env $nodef "$BUILDER" fixes O="$out" KVER="$T_KVER_612" KHDR="$hdr"
+nothing_left "no source"
+expect_fail "builder, no cross compiler: names the package to install" \
+	"riscv64-linux-gnu-gcc-14\) is not installed.*apt-get install gcc-14-riscv64-linux-gnu" \
+	env PATH=/usr/sbin:/usr/bin:/sbin:/bin $nodef "$BUILDER" build O="$out" KVER="$T_KVER_612" KHDR="$hdr" VERSION=0
+nothing_left "no cross compiler"
+expect_fail "builder, unstamped dkms.conf and no VERSION=" "PACKAGE_VERSION is not stamped" \
+	env $nodef "$BUILDER" build O="$out" KVER="$T_KVER_612" KHDR="$hdr"
 src72=$(kr_field SOURCE < "$T_WORK/r72")
 v612=$(kr_field HEADERS_VERSION < "$T_WORK/r612")
 vold=${T_KVER_612_OLD%%+*}
@@ -33,7 +44,6 @@ expect_fail "source of another kernel line" \
 nothing_left "other line"
 
 # A point-release difference is reported, and refused under STRICT=1.
-. "$KR_TOP/scripts/source.sh"
 src612=$(kr_fetch "linux-source-6.12=$(source_deb_version 6.12 "$v612")") || die "no linux-source-6.12 $v612"
 "$KB" fixes KVER="$T_KVER_612_OLD" KSRC="$src612" >/dev/null 2>"$T_WORK/point.err"
 check "point release difference is reported" \
@@ -110,11 +120,11 @@ check "missing kbuild: the previous build is kept" grep -qx keep "$out/$T_KVER_6
 # Under DKMS the source location comes from /etc/default/kvm-riscv, read
 # as data: a shell command in it is not run.
 def=$T_WORK/default-kvm-riscv
-printf '# test\nKVM_RISCV_KSRC="%s"\ntouch %s\n$(touch %s)\n' "$(kr_field SOURCE < "$T_WORK/r612")" \
+cp -a "$(kr_field SOURCE < "$T_WORK/r612")" "$T_WORK/deftree"; rm -f "$T_WORK/deftree/.kr-done"
+printf '# test\nKVM_RISCV_KSRC="%s"\ntouch %s\n$(touch %s)\n' "$T_WORK/deftree" \
 	"$T_WORK/ran1" "$T_WORK/ran2" > "$def"
-out=$(env KR_DKMS=1 KVM_RISCV_DEFAULTS="$def" "$KB" fixes KVER="$T_KVER_612" \
-	KHDR="$(kr_field HEADERS < "$T_WORK/r612")" 2>&1); rc=$?
+out=$(env KVM_RISCV_DEFAULTS="$def" "$BUILDER" fixes O="$T_WORK/o2" KVER="$T_KVER_612" KHDR="$hdr" 2>&1); rc=$?
 check "/etc/default/kvm-riscv: KVM_RISCV_KSRC names the source (exit $rc)" \
-	grep -q "(tree $(kr_field SOURCE < "$T_WORK/r612"))" <<<"$out"
+	grep -q "(tree $T_WORK/deftree)" <<<"$out"
 check "/etc/default/kvm-riscv is not executed" test ! -e "$T_WORK/ran1" -a ! -e "$T_WORK/ran2"
 t_done

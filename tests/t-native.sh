@@ -6,7 +6,6 @@
 # `dkms install` and `modprobe kvm` natively (tests/native/init).
 . "$(dirname "$0")/lib.sh"
 . "$KR_TOP/tests/bed/setup.sh"
-. "$KR_TOP/scripts/source.sh"
 
 K=$T_KVER_612 V=$KR_VERSION
 kr_apt_setup
@@ -52,16 +51,13 @@ rm -rf "$r"
 log=$KR_TOP/build/native-$K.log
 mkdir -p "$KR_TOP/build"
 t0=$(date +%s)
-timeout "${NATIVE_TIMEOUT:-3600}" "$QEMU" -L "$QEMU_DATA" -M virt,aia=aplic-imsic,aia-guests=7 \
-	-cpu rv64,h=true,smaia=true,ssaia=true,sstc=true,sscofpmf=true,svinval=true \
-	-smp 2 -m 4G -nographic -no-reboot -kernel "$BED_K/vmlinuz" -initrd "$T_WORK/native.cpio" \
-	-append "console=ttyS0 rdinit=/init panic=-1 quiet" </dev/null >"$log" 2>&1
-rc=$?
+rc=0
+bed_boot "$log" "${NATIVE_TIMEOUT:-3600}" aia 4G "$T_WORK/native.cpio" "console=ttyS0 rdinit=/init panic=-1 quiet" || rc=$?
 secs=$(( $(date +%s) - t0 ))
-nat() { tr -d '\r' < "$log" | sed -n "s/^NAT: $1//p" | head -1; }
-tr -d '\r' < "$log" | grep '^NAT: ' | sed 's/^/#   /'
+nat() { bed_field "$log" NAT "$1"; }
+bed_lines "$log" NAT | sed 's/^/#   /'
 
-check "the guest finished (${secs} s, QEMU exit $rc; log: $log)" grep -q '^NAT: DONE' <(tr -d '\r' < "$log")
+check "the guest finished (${secs} s, QEMU exit $rc; log: $log)" grep -qx 'DONE' <(bed_lines "$log" NAT)
 check "dkms install on riscv64 for $K: $(nat 'dkms-install-rc=')" \
 	test "$(nat 'dkms-install-rc=' | cut -d' ' -f1)" = 0
 check "dkms status: installed" grep -q "kvm-riscv/$V, $K, riscv64: installed" <<<"$(nat 'status=')"

@@ -3,9 +3,15 @@
 # names its upstream commit (or says why it is not forwarded).
 . "$(dirname "$0")/lib.sh"
 
-# checkpatch ships in every linux-source; use the 6.12 one the build uses.
-src=$("$KB" resolve KVER="$T_KVER_612" | kr_field SOURCE)
-cp=$src/scripts/checkpatch.pl
+# checkpatch ships in every linux-source; use the 6.12 one the build uses,
+# extracted once by the builder's extractor.
+from=$("$KB" resolve KVER="$T_KVER_612" | kr_field SOURCE_ORIGIN)
+cpt=$KR_CACHE/checkpatch/$(basename "$from")
+if [ ! -f "$cpt/.kr-done" ]; then
+	(extract_subset "$from" "$cpt" Makefile virt/kvm arch/riscv/kvm scripts/checkpatch.pl \
+		scripts/spelling.txt scripts/const_structs.checkpatch) && touch "$cpt/.kr-done"
+fi
+cp=$cpt/scripts/checkpatch.pl
 check "checkpatch.pl found in the linux-source-6.12 the build uses" test -f "$cp"
 cd "$T_WORK" || exit 1
 for p in "$KR_TOP"/patches/*/*.patch "$KR_TOP"/patches/*/*/*.patch; do
@@ -30,7 +36,7 @@ done
 
 # The last patch of each fix is that fix's own upstream commit; earlier
 # ones are its prerequisites.
-. "$KR_TOP/scripts/series.sh"
+. "$KR_TOP/src/series.sh"
 for fix in $(series_fixes); do
 	id=$(fix_id "$fix")
 	for d in "$fix" "$fix"/*/; do

@@ -1,6 +1,7 @@
 # shellcheck shell=bash
-# Test bed pieces, unpacked once into $KR_CACHE/bed.  Sourced after
-# scripts/lib.sh.
+# Test bed pieces, unpacked once into $KR_CACHE/bed, and the one QEMU
+# machine definition and console-log reader (the bed and the native DKMS
+# test boot the same way).  Sourced after scripts/lib.sh and archive.sh.
 
 BED=$KR_CACHE/bed
 # QEMU 10 from bookworm-backports runs unpacked on bookworm (7.2 hangs with
@@ -36,7 +37,8 @@ bed_qemu() {
 	"$QEMU" --version >/dev/null 2>&1 || die "the unpacked QEMU does not run (missing host library?)"
 }
 
-# bed_kernel KVER: $BED/k/KVER/{vmlinuz,kvm.ko} from the image packages.
+# bed_kernel KVER: $BED/k/KVER/{vmlinuz,kvm.ko} from the image packages:
+# the kernel the bed boots and the distro's own (stock) kvm.ko.
 bed_kernel() {
 	local k=$BED/k/$1 deb m pkg img
 	BED_K=$k
@@ -68,3 +70,25 @@ bed_busybox() {
 	cp "$t/usr/bin/busybox" "$BUSYBOX.tmp" 2>/dev/null || cp "$t/bin/busybox" "$BUSYBOX.tmp"
 	rm -rf "$t"; mv "$BUSYBOX.tmp" "$BUSYBOX"
 }
+
+# bed_boot LOG LIMIT MACHINE MEMORY INITRD CMDLINE: boot BED_K's kernel
+# under QEMU (TCG; H extension, and AIA with MACHINE=aia) for at most
+# LIMIT seconds, console to LOG.  Returns QEMU's status (124: timed out).
+bed_boot() {
+	local log=$1 limit=$2 machine=$3 mem=$4 initrd=$5 append=$6 mach cpu
+	if [ "$machine" = aia ]; then
+		mach=virt,aia=aplic-imsic,aia-guests=7
+		cpu=rv64,h=true,smaia=true,ssaia=true,sstc=true,sscofpmf=true,svinval=true
+	else
+		mach=virt
+		cpu=rv64,h=true,sstc=true,sscofpmf=true,svinval=true
+	fi
+	timeout "$limit" "$QEMU" -L "$QEMU_DATA" -M "$mach" -cpu "$cpu" -smp 2 -m "$mem" \
+		-nographic -no-reboot -kernel "$BED_K/vmlinuz" -initrd "$initrd" \
+		-append "$append" </dev/null >"$log" 2>&1
+}
+
+# bed_lines LOG TAG: the guest's "TAG: ..." report lines (console CRs dropped).
+bed_lines() { tr -d '\r' < "$1" | sed -n "s/^$2: //p"; }
+# bed_field LOG TAG KEY: the rest of the first "TAG: KEY..." line.
+bed_field() { bed_lines "$1" "$2" | sed -n "s/^$3//p" | head -1; }
