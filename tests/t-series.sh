@@ -31,6 +31,20 @@ af79caa83f6a upstream
 got=$(table KVER="$T_KVER_72")
 check "Debian $T_KVER_72: all five upstream" [ "$got" = "$want_72" ]
 
+# The series is what the real source gives: refresh-series --check applies
+# each patch (no fuzz) to a git copy of its line's source and regenerates
+# its body; an offset or any other difference fails.
+for k in "$T_KVER_612" "$T_KVER_612_OLD" "$T_KVER_72"; do
+	check "every patch for $k is what its source gives (no fuzz, no offset, same body)" \
+		"$KR_TOP/scripts/refresh-series" --check KVER="$k"
+done
+shifted=$T_WORK/shifted
+cp -a "$src" "$shifted"; rm -f "$shifted/.kr-done"
+sed -i '1i /* kvm-riscv test: one more line */' "$shifted/arch/riscv/kvm/vcpu_exit.c"
+expect_fail "refresh-series --check fails where a patch applies at an offset" \
+	'0001-RISC-V-KVM-Redirect-instruction-access-fault-trap-to-guest.patch: applies with offset 1 line' \
+	"$KR_TOP/scripts/refresh-series" --check KVER="$T_KVER_612" KSRC="$shifted"
+
 # A source with the fixed code removed: no AIA teardown at module exit and
 # no SBI PMU at all (as in 6.1).
 absent=$T_WORK/absent
@@ -50,7 +64,7 @@ cp -a "$src" "$conflict"
 sed -i 's/^\tcase EXC_LOAD_MISALIGNED:$/\tcase EXC_LOAD_MISALIGNED: \/* local change *\//' \
 	"$conflict/arch/riscv/kvm/vcpu_exit.c"
 expect_fail "conflicting hunk: error names af79caa83f6a and the hunk" \
-	'fix af79caa83f6a does not apply: 0001-RISC-V-KVM-Update-firmware-counters.*vcpu_exit.c: Hunk #2 FAILED' \
+	'fix af79caa83f6a does not apply: 0002-RISC-V-KVM-Update-firmware-counters.*vcpu_exit.c: Hunk #2 FAILED' \
 	"$KB" fixes KVER="$T_KVER_612" KSRC="$conflict"
 expect_fail "conflict: no table is printed as if it were fine" '^kvm-riscv: error' \
 	"$KB" fixes KVER="$T_KVER_612" KSRC="$conflict"

@@ -14,6 +14,29 @@ fi
 cp=$cpt/scripts/checkpatch.pl
 check "checkpatch.pl found in the linux-source-6.12 the build uses" test -f "$cp"
 cd "$T_WORK" || exit 1
+# dep3 PATCH: the header problems of a patch (none: empty).  The header
+# is what precedes the first "---" line.
+dep3() {
+	local h n=${1#"$KR_TOP"/}
+	h=$(sed -n '1,/^---$/p' "$1")
+	hdr_has() { grep -Eq -- "$1" <<<"$h"; }
+	hdr_has '^From: .+' || echo "no From:"
+	hdr_has '^Subject: .+' || echo "no Subject:"
+	hdr_has '^Last-Update: [0-9]{4}-[0-9]{2}-[0-9]{2}$' || echo "no Last-Update: YYYY-MM-DD"
+	if [[ $n == patches/local/* ]]; then
+		hdr_has '^Forwarded: not-needed' || echo "a local patch without Forwarded: not-needed"
+		return
+	fi
+	# An upstream commit, by URL; "backport" when adapted, and then the
+	# adaptation is said in a [kvm-riscv: ...] note.
+	hdr_has '^Origin: (upstream|backport), https://git\.kernel\.org/linus/[0-9a-f]{40}$' ||
+		echo "no Origin: upstream|backport, https://git.kernel.org/linus/<40-hex id>"
+	if hdr_has '^Origin: backport,'; then
+		hdr_has '^\[kvm-riscv: ' || echo "a backport without a [kvm-riscv: ...] note on the adaptation"
+	fi
+	hdr_has '^Applied-Upstream: [0-9]+\.[0-9]+$' || echo "no Applied-Upstream: <version>"
+	hdr_has '^Link: https://lore\.kernel\.org/' || echo "upstream's Link: tag dropped"
+}
 for p in "$KR_TOP"/patches/*/*.patch "$KR_TOP"/patches/*/*/*.patch; do
 	[ -f "$p" ] || continue
 	n=${p#"$KR_TOP"/}
@@ -21,18 +44,18 @@ for p in "$KR_TOP"/patches/*/*.patch "$KR_TOP"/patches/*/*/*.patch; do
 	# against the header's Origin line below instead.
 	check "checkpatch clean: $n" perl "$cp" --no-tree --no-signoff -q \
 		--ignore UNKNOWN_COMMIT_ID "$p"
-	# DEP-3: who wrote it, what it is, and when the header was last checked.
-	check "DEP-3 From: $n" grep -Eq '^From: .+' "$p"
-	check "DEP-3 Subject: $n" grep -Eq '^Subject: .+' "$p"
-	check "DEP-3 Last-Update (YYYY-MM-DD): $n" grep -Eq '^Last-Update: [0-9]{4}-[0-9]{2}-[0-9]{2}$' "$p"
-	if [[ $n == patches/local/* ]]; then
-		check "local patch says it is not forwarded: $n" grep -q '^Forwarded: not-needed' "$p"
-	else
-		check "upstream patch names a full commit id: $n" \
-			grep -Eq '^Origin: upstream, commit [0-9a-f]{40}$' "$p"
-		check "upstream patch names its release: $n" grep -Eq '^Applied-Upstream: v[0-9]' "$p"
-	fi
+	bad=$(dep3 "$p")
+	check "DEP-3 header exact: $n${bad:+ ($(echo $bad))}" test -z "$bad"
 done
+# The header check fails where a header is wrong: an adapted patch that
+# says upstream with no note, an old-style Origin, a dropped Link:.
+p=$(ls "$KR_TOP"/patches/01-*/6.12/*.patch | head -1)
+sed -e 's/^Origin: backport, /Origin: upstream, commit /; /^Link: /d; s/^Applied-Upstream: .*/&-rc1 (stable)/' \
+	"$p" > "$T_WORK/bad.patch"
+bad=$(dep3 "$T_WORK/bad.patch")
+said() { grep -q -- "$1" <<<"$bad"; }
+check "DEP-3 check rejects a wrong header ($(echo $bad))" \
+	eval 'said "no Origin" && said "no Applied-Upstream" && said "Link: tag dropped"'
 
 # The last patch of each fix is that fix's own upstream commit; earlier
 # ones are its prerequisites.
@@ -43,7 +66,7 @@ for fix in $(series_fixes); do
 		last=$(ls "$d"/*.patch 2>/dev/null | tail -1)
 		[ -n "$last" ] || continue
 		check "last patch in ${d#"$KR_TOP"/} is upstream $id" \
-			grep -q "^Origin: upstream, commit $id" "$last"
+			grep -Eq "^Origin: (upstream|backport), https://git.kernel.org/linus/$id" "$last"
 	done
 done
 t_done
