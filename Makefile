@@ -5,8 +5,10 @@ KVER ?=
 KSRC ?=
 KHDR ?=
 STRICT ?=
+EXCLUDE ?=
 vars = $(if $(KVER),KVER=$(KVER)) $(if $(KSRC),KSRC=$(KSRC)) \
-	$(if $(KHDR),KHDR=$(KHDR)) $(if $(STRICT),STRICT=$(STRICT))
+	$(if $(KHDR),KHDR=$(KHDR)) $(if $(STRICT),STRICT=$(STRICT)) \
+	$(if $(EXCLUDE),EXCLUDE=$(EXCLUDE))
 
 all: module
 
@@ -24,7 +26,7 @@ check:
 check-full:
 	@tests/run harness archive style series errors build dkms bed matrix
 
-# One run-time scenario: make bed SCENARIO=teardown KVER=... MODULE=stock|ours|dkms MACHINE=aia|plic
+# One run-time scenario: make bed SCENARIO=teardown KVER=... MODULE=stock|ours|dkms|control-<fix id> MACHINE=aia|plic
 # (KVER defaults to Debian 13's current riscv64 kernel).
 SCENARIO ?= smoke
 MODULE ?= ours

@@ -7,7 +7,8 @@
 #   present     this source already has the fix
 # Patches sit in patches/NN-name/ (every kernel line) or in
 # patches/NN-name/X.Y/ (one line).  Each fix ends in exactly one state:
-# upstream, applied or not-applicable; anything else stops the build.
+# upstream, applied or not-applicable (or excluded, when EXCLUDE names
+# it); anything else stops the build.
 
 # Predicate helpers (cwd: the tree).
 has() { [ -f "$1" ] && grep -Eq -- "$2" "$1"; }
@@ -24,12 +25,13 @@ series_fixes() {
 	done
 }
 
-# fix_patches FIXDIR LINE: the patch files that serve kernel line LINE.
+# fix_patches FIXDIR LINE: the patch files that serve kernel line LINE
+# (none: empty, not an error; the caller says what is missing).
 fix_patches() {
 	if [ -d "$1/$2" ]; then
-		ls "$1/$2"/*.patch 2>/dev/null
+		ls "$1/$2"/*.patch 2>/dev/null || true
 	else
-		ls "$1"/*.patch 2>/dev/null
+		ls "$1"/*.patch 2>/dev/null || true
 	fi
 }
 
@@ -43,10 +45,13 @@ fix_id() { sed -n 's/^upstream=\([0-9a-f]*\).*/\1/p' "$1/fix"; }
 # series_apply TREE LINE: detect and apply.  Prints "<id> <state>" lines;
 # exits non-zero (via die) on a conflict, naming the fix and the hunk.
 series_apply() {
-	local tree=$1 line=$2 fix id p out state
+	local tree=$1 line=$2 fix id p out state ex=${EXCLUDE:-}
 	for fix in $(series_fixes); do
 		id=$(fix_id "$fix")
-		if ! fix_eval "$fix" "$tree" applicable; then
+		# EXCLUDE: fixes left out on purpose (a bisection, a control).
+		if [[ " ${ex//,/ } " == *" $id "* ]]; then
+			state=excluded
+		elif ! fix_eval "$fix" "$tree" applicable; then
 			state=not-applicable
 		elif fix_eval "$fix" "$tree" present; then
 			state=upstream

@@ -32,10 +32,27 @@ st_report() {
 }
 both() { local m; for m in stock ours; do run "$1" "$2" "$m" "${3:-aia}"; done; }
 proofs="teardown smoke exit-stats perf-fail snapshot hsm"
+# controls KVER: each fix's own scenario on its control module (ours on the
+# same source without that one fix) must show the fix's symptom.  A fix
+# the source has is taken out by its tests/controls/ fixture; fix 3 needs
+# lockdep (the debug-kernel bed), so it has no control run here.
+controls() {
+	local k=$1 sc id fx
+	fx=$("$KB" resolve KVER="$k" | kr_field FIXES)
+	for sc in teardown:2d117e67f318 exit-stats:af79caa83f6a snapshot:47d40d93292d perf-fail:2196c066f138; do
+		id=${sc#*:}
+		if grep -qx "$id applied" "$fx" || [ -f "$KR_TOP/tests/controls/revert-$id.patch" ]; then
+			run "${sc%%:*}" "$k" "control-$id" aia
+		else
+			skip "bed ${sc%%:*} $k control-$id" "$k's source has $id and tests/controls/ cannot take it out"
+		fi
+	done
+}
 
 case $set_ in
 core)
 	for s in $proofs; do both "$s" "$T_KVER_612"; done
+	controls "$T_KVER_612"
 	run teardown "$T_KVER_72" ours aia
 	# The module `dkms install` puts in updates/dkms, loaded by modprobe.
 	run teardown "$T_KVER_612" dkms aia
@@ -44,6 +61,8 @@ matrix)
 	both selftests "$T_KVER_612"; st_report "$T_KVER_612"
 	for s in $proofs selftests; do both "$s" "$T_KVER_612_OLD"; done
 	st_report "$T_KVER_612_OLD"
+	controls "$T_KVER_612_OLD"
+	controls "$T_KVER_72"
 	run teardown "$T_KVER_72" stock aia
 	for s in smoke exit-stats perf-fail snapshot hsm selftests; do both "$s" "$T_KVER_72"; done
 	st_report "$T_KVER_72"

@@ -79,6 +79,54 @@ done
 got=$(table KVER="$T_KVER_612" KSRC="$fixed")
 check "source already patched: all five upstream" [ "$got" = "$want_72" ]
 
+# Detection both ways: each fix's present() is true on a source with the
+# fix and false on one without, applicable() true on both.  Fixes 1 and 4
+# are missing from 6.12.107 and in the patched copy; fixes 2, 3 and 5 are
+# in 6.12.107 and taken out by the test fixtures in tests/controls/.
+. "$KR_TOP/src/series.sh"
+both_ways() { # FIXDIR WITH WITHOUT
+	fix_eval "$1" "$2" applicable && fix_eval "$1" "$3" applicable &&
+		fix_eval "$1" "$2" present && ! fix_eval "$1" "$3" present
+}
+for fix in $(series_fixes); do
+	id=$(fix_id "$fix")
+	rev=$KR_TOP/tests/controls/revert-$id.patch
+	if [ -f "$rev" ]; then
+		ctl=$T_WORK/control-$id
+		cp -a "$src" "$ctl"; rm -f "$ctl/.kr-done"
+		patch -s -d "$ctl" -p1 -F0 <"$rev"
+		check "$id detected both ways: present in $sver, absent with tests/controls/revert-$id.patch" \
+			both_ways "$fix" "$src" "$ctl"
+	else
+		check "$id detected both ways: absent in $sver, present once our series is applied" \
+			both_ways "$fix" "$fixed" "$src"
+	fi
+done
+# The fixtures take the three fixes out of the other test kernels' sources
+# as well, and the detection follows.
+for k in "$T_KVER_612_OLD" "$T_KVER_72"; do
+	ks=$("$KB" resolve KVER="$k" | kr_field SOURCE)
+	for rev in "$KR_TOP"/tests/controls/revert-*.patch; do
+		id=${rev##*/revert-}; id=${id%.patch}
+		fix=$(dirname "$(grep -l "^upstream=$id" "$KR_TOP"/patches/*/fix)")
+		ctl=$T_WORK/control-$id-$k
+		cp -a "$ks" "$ctl"; rm -f "$ctl/.kr-done"
+		check "tests/controls/revert-$id.patch applies to $k's source (no fuzz)" \
+			sh -c 'patch -s -d "$1" -p1 -F0 <"$2"' sh "$ctl" "$rev"
+		check "$id detected both ways on $k's source" both_ways "$fix" "$ks" "$ctl"
+	done
+done
+# The check that only looked for the mp_state_lock field would call the
+# control source fixed: the locking itself is what is checked now.
+check "2121cadec45a: the control keeps the mp_state_lock field, yet is seen as lacking the fix" \
+	grep -Eq 'spinlock_t[[:space:]]+mp_state_lock;' "$T_WORK/control-2121cadec45a/arch/riscv/include/asm/kvm_host.h"
+# A control source builds only with that fix excluded, and says so.
+expect_fail "a source lacking 47d40d93292d stops the build: no 6.12 patch for it" \
+	'fix 47d40d93292d .* is missing here and the series has no patch for kernel line 6.12' \
+	"$KB" fixes KVER="$T_KVER_612" KSRC="$T_WORK/control-47d40d93292d"
+got=$(table KVER="$T_KVER_612" KSRC="$T_WORK/control-47d40d93292d" EXCLUDE=47d40d93292d)
+check "EXCLUDE=47d40d93292d: the table says excluded" grep -qx '47d40d93292d excluded' <<<"$got"
+
 # KSRC=debsrc: the Debian source package of the kernel's exact version,
 # unpacked by dpkg-source, gives the same KVM sources as linux-source.
 # The archive keeps a source package only for a while (6.12.117-1 was
