@@ -196,8 +196,9 @@ c=$(dpkg-deb -c "$deb" | awk '{print $6}' | grep -v '/$')
 extra=$(grep -Ev "^\./usr/src/kvm-riscv-$V/(dkms\.conf|src/[^/]+|patches/.+)\$|^\./usr/sbin/kvm-riscv-status\$|^\./usr/share/man/man8/kvm-riscv-status\.8\.gz\$|^\./usr/share/doc/kvm-riscv-dkms/(changelog\.gz|copyright)\$" <<<"$c")
 check "dpkg-deb -c: only the DKMS tree, the status tool and docs ($(wc -l <<<"$c") files)${extra:+; also: $(echo $extra)}" \
 	test -z "$extra"
+in_deb() { grep -q -- "$1" <<<"$c"; }
 check "dpkg-deb -c: the builder and the series are there" \
-	sh -c "grep -qx './usr/src/kvm-riscv-$V/src/kvm-riscv-build' && grep -q '^./usr/src/kvm-riscv-$V/patches/04-' " <<<"$c"
+	eval 'in_deb "^\./usr/src/kvm-riscv-$V/src/kvm-riscv-build\$" && in_deb "^\./usr/src/kvm-riscv-$V/patches/04-"'
 check "the packaged dkms.conf has the version dh_dkms stamped ($V)" \
 	grep -qx "PACKAGE_VERSION=\"$V\"" <(dpkg-deb --fsys-tarfile "$deb" | tar -xO "./usr/src/kvm-riscv-$V/dkms.conf")
 # The upgrade: the same project at the next version, as a release would
