@@ -10,6 +10,9 @@ die2() { printf 'kvm-riscv: error: %s\n  -> %s\n' "$1" "$2" >&2; exit 1; }
 # kr_field KEY: the value of KEY from KEY=VALUE lines on stdin (resolve).
 kr_field() { sed -n "s/^$1=//p" | head -1; }
 
+# copy_list: the paths a module build reads (src/copy-list, as data).
+copy_list() { sed '/^#/d; /^$/d' "$KR_TOP/src/copy-list"; }
+
 # tree_version DIR [ROOT] -> "6.12.107" from a kernel Makefile (following
 # Debian's one-line include wrapper in headers packages; ROOT prefixes its
 # absolute path when the headers sit in a build root).
