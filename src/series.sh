@@ -84,7 +84,7 @@ series_apply() {
 	# Our own patches (not upstream fixes) go on every kernel.
 	for p in "$KR_TOP"/patches/local/*.patch; do
 		[ -f "$p" ] || continue
-		out=$(patch -d "$tree" -p1 -N -f -F0 <"$p" 2>&1) ||
+		out=$(patch -d "$tree" -p1 -N -f -F0 --no-backup-if-mismatch <"$p" 2>&1) ||
 			die "local patch $(basename "$p") does not apply: $(printf '%s' "$out" | grep -m1 FAILED)"
 	done
 }

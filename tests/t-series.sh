@@ -31,6 +31,16 @@ af79caa83f6a upstream
 got=$(table KVER="$T_KVER_72")
 check "Debian $T_KVER_72: all five upstream" [ "$got" = "$want_72" ]
 
+# The 6.1 LTS line (Debian's linux-source-6.1; no riscv64 6.1 kernel, so
+# read from the source alone): no code for 1, 2 and 5; 3 and 4 carried
+# with their 6.1 prerequisites.
+src61=$(kr_fetch "linux-source-6.1=$(kr_candidate linux-source-6.1 all)")
+got=$(table KSRC="$src61")
+check "linux-source-6.1 ($(basename "$src61")) from the source alone: 1, 2, 5 not-applicable; 3, 4 applied" \
+	[ "$(echo $got)" = "2d117e67f318 not-applicable 47d40d93292d not-applicable 2121cadec45a applied af79caa83f6a applied 2196c066f138 not-applicable" ]
+check "the source alone gives the table the headers give ($T_KVER_612)" \
+	[ "$(table KSRC="$(kr_field SOURCE_ORIGIN < "$T_WORK/resolve-612")")" = "$(want_612 "$sver")" ]
+
 # The series is what the real source gives: refresh-series --check applies
 # each patch (no fuzz) to a git copy of its line's source and regenerates
 # its body; an offset or any other difference fails.

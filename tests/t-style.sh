@@ -35,7 +35,9 @@ dep3() {
 		hdr_has '^\[kvm-riscv: ' || echo "a backport without a [kvm-riscv: ...] note on the adaptation"
 	fi
 	hdr_has '^Applied-Upstream: [0-9]+\.[0-9]+$' || echo "no Applied-Upstream: <version>"
-	hdr_has '^Link: https://lore\.kernel\.org/' || echo "upstream's Link: tag dropped"
+	# A Link: trailer stays; a header without one says so in its note.
+	hdr_has '^Link: https://lore\.kernel\.org/' || hdr_has 'no Link: trailer is recorded' ||
+		echo "upstream's Link: tag dropped"
 }
 for p in "$KR_TOP"/patches/*/*.patch "$KR_TOP"/patches/*/*/*.patch; do
 	[ -f "$p" ] || continue
@@ -57,16 +59,22 @@ said() { grep -q -- "$1" <<<"$bad"; }
 check "DEP-3 check rejects a wrong header ($(echo $bad))" \
 	eval 'said "no Origin" && said "no Applied-Upstream" && said "Link: tag dropped"'
 
-# The last patch of each fix is that fix's own upstream commit; earlier
-# ones are its prerequisites.
+# Each fix's own upstream commit is in its patches; earlier ones are its
+# prerequisites, later ones upstream's fixes of it (Fixes: <id>).
 . "$KR_TOP/src/series.sh"
+own_then_fixes() { # DIR ID
+	local p seen=
+	for p in "$1"/*.patch; do
+		if grep -Eq "^Origin: (upstream|backport), https://git.kernel.org/linus/$2" "$p"; then seen=1
+		elif [ -n "$seen" ]; then grep -q "^Fixes: $2 " "$p" || return 1; fi
+	done
+	[ -n "$seen" ]
+}
 for fix in $(series_fixes); do
 	id=$(fix_id "$fix")
 	for d in "$fix" "$fix"/*/; do
-		last=$(ls "$d"/*.patch 2>/dev/null | tail -1)
-		[ -n "$last" ] || continue
-		check "last patch in ${d#"$KR_TOP"/} is upstream $id" \
-			grep -Eq "^Origin: (upstream|backport), https://git.kernel.org/linus/$id" "$last"
+		ls "$d"/*.patch >/dev/null 2>&1 || continue
+		check "${d#"$KR_TOP"/} carries upstream $id, then only its Fixes: follow-ups" own_then_fixes "$d" "$id"
 	done
 done
 t_done
