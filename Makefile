@@ -24,7 +24,19 @@ check:
 # The whole matrix: make check plus every scenario on every test kernel,
 # the upstream selftests and PLIC.
 check-full:
-	@tests/run harness archive style series errors build dkms bed matrix
+	@tests/run harness archive style series errors build dkms bed matrix debug
+
+# The debug bed: lockdep/KASAN/kmemleak kernels built from Debian's
+# linux-source (6.12 and 6.1; cold ~30 min each, then cached), the proofs
+# Debian's kernels cannot give, and the 6.1 series.
+check-debug:
+	@tests/run debug
+
+# One debug kernel: make debug-kernel LINE=6.12|6.1 [SVER=X.Y.Z]
+LINE ?= 6.12
+SVER ?=
+debug-kernel:
+	@scripts/debug-kernel build LINE=$(LINE) $(if $(SVER),SVER=$(SVER))
 
 # One run-time scenario: make bed SCENARIO=teardown KVER=... MODULE=stock|ours|dkms|control-<fix id> MACHINE=aia|plic
 # (KVER defaults to Debian 13's current riscv64 kernel).
@@ -75,4 +87,4 @@ check-native:
 clean:
 	rm -rf build
 
-.PHONY: all module fixes check check-full style clean bed install-tree install-src install deb dist check-dkms check-native
+.PHONY: all module fixes check check-full check-debug debug-kernel style clean bed install-tree install-src install deb dist check-dkms check-native

@@ -38,10 +38,16 @@ bed_qemu() {
 }
 
 # bed_kernel KVER: $BED/k/KVER/{vmlinuz,kvm.ko} from the image packages:
-# the kernel the bed boots and the distro's own (stock) kvm.ko.
+# the kernel the bed boots and the distro's own (stock) kvm.ko; for a debug
+# kernel (X.Y.Z-kvmdebug), its own build's.
 bed_kernel() {
 	local k=$BED/k/$1 deb m pkg img
 	BED_K=$k
+	# A debug kernel of the debug bed: built from source, kept in its dir.
+	case $1 in *-kvmdebug)
+		BED_K=$("$KR_TOP/scripts/debug-kernel" ensure "$1") || exit 1
+		return ;;
+	esac
 	[ -s "$k/vmlinuz" ] && [ -s "$k/kvm.ko" ] && return
 	rm -rf "$k.tmp"; mkdir -p "$k.tmp"
 	for pkg in linux-image-$1 linux-binary-$1 linux-modules-$1; do

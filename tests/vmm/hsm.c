@@ -5,6 +5,12 @@
  * KVM_GET_MP_STATE / KVM_SET_MP_STATE on those vCPUs.  Every vCPU runs
  * KVM_RUN on its own thread.
  *
+ * A VM thread meanwhile takes kvm->lock over and over (KVM_CREATE_VCPU of
+ * an id that exists, KVM_CREATE_DEVICE of the AIA irqchip, and now and
+ * then a second VM whose AIA irqchip it initialises): before
+ * 2121cadec45a hart_start took kvm->lock inside vcpu->mutex and kvm->srcu,
+ * the inversion a lockdep kernel is asked to see.
+ *
  * A vCPU ioctl waits for the vCPU's mutex, which KVM_RUN holds, so the
  * mp_state threads only get in while their vCPU is out of KVM_RUN: a
  * kicker thread signals vCPUs 1-3 often to make that happen.  vCPU0's
@@ -28,10 +34,10 @@
 static struct vm vm;
 static double t_start, duration;
 static atomic_int phase = 1, stop, kick_stop, runners_done;
-static atomic_ulong kicks[NR_HARTS], eintrs[NR_HARTS], gets[NR_HARTS],
+static atomic_ulong vm_locks, vm_devs, vm_inits, kicks[NR_HARTS], eintrs[NR_HARTS], gets[NR_HARTS],
 		    sets[NR_HARTS], seen_runnable[NR_HARTS], seen_stopped[NR_HARTS];
 static unsigned long rounds_done;
-static pthread_t runner[NR_HARTS], poker[NR_HARTS], kicker;
+static pthread_t runner[NR_HARTS], poker[NR_HARTS], kicker, vmlock;
 
 static void on_kick(int sig)
 {
@@ -138,6 +144,74 @@ static void *mp_state_thread(void *arg)
 	return NULL;
 }
 
+static int aia_attr(int dev, __u32 group, __u64 attr, void *val)
+{
+	struct kvm_device_attr a = {
+		.group = group, .attr = attr, .addr = (__u64)(unsigned long)val,
+	};
+
+	return ioctl(dev, KVM_SET_DEVICE_ATTR, &a);
+}
+
+/*
+ * A second VM with an initialised AIA irqchip: KVM_SET_DEVICE_ATTR(INIT)
+ * holds kvm->lock while the APLIC's MMIO device is registered under
+ * slots_lock, which waits for kvm->srcu readers (kvm->lock -> slots_lock
+ * -> srcu).  Lock classes are global: the dependency lockdep records here
+ * is the one hart_start inverts.  Kernels without the AIA device (6.1)
+ * answer ENODEV.
+ */
+static void aia_vm(void)
+{
+	struct kvm_create_device dev = { .type = KVM_DEV_TYPE_RISCV_AIA };
+	__u32 srcs = 1, ids = 63;
+	__u64 aplic = 0xc000000;
+	int fd;
+
+	fd = ioctl(vm.kvm_fd, KVM_CREATE_VM, 0);
+	if (fd < 0)
+		result_fail("hsm: KVM_CREATE_VM: %s", strerror(errno));
+	if (ioctl(fd, KVM_CREATE_DEVICE, &dev)) {
+		if (errno != ENODEV)
+			result_fail("hsm: KVM_CREATE_DEVICE(AIA) on a new VM: %s", strerror(errno));
+	} else {
+		if (aia_attr(dev.fd, KVM_DEV_RISCV_AIA_GRP_CONFIG, KVM_DEV_RISCV_AIA_CONFIG_IDS, &ids) ||
+		    aia_attr(dev.fd, KVM_DEV_RISCV_AIA_GRP_CONFIG, KVM_DEV_RISCV_AIA_CONFIG_SRCS, &srcs) ||
+		    aia_attr(dev.fd, KVM_DEV_RISCV_AIA_GRP_ADDR, KVM_DEV_RISCV_AIA_ADDR_APLIC, &aplic) ||
+		    aia_attr(dev.fd, KVM_DEV_RISCV_AIA_GRP_CTRL, KVM_DEV_RISCV_AIA_CTRL_INIT, NULL))
+			result_fail("hsm: AIA irqchip set-up on a new VM: %s", strerror(errno));
+		vm_inits++;
+		close(dev.fd);
+	}
+	close(fd);
+}
+
+/* VM ioctls that take kvm->lock, each answered as KVM must answer it. */
+static void *vm_lock_thread(void *arg)
+{
+	struct kvm_create_device dev = { .type = KVM_DEV_TYPE_RISCV_AIA };
+	int fd;
+
+	(void)arg;
+	while (!atomic_load(&stop)) {
+		if (vm_locks % 64 == 0)
+			aia_vm();
+		fd = ioctl(vm.fd, KVM_CREATE_VCPU, 0);
+		if (fd >= 0 || errno != EEXIST)
+			result_fail("hsm: KVM_CREATE_VCPU of an existing id: %s",
+				    fd >= 0 ? "succeeded" : strerror(errno));
+		vm_locks++;
+		/* Made once; then EEXIST (or EBUSY: vCPUs hold their mutex). */
+		dev.fd = -1;
+		if (!ioctl(vm.fd, KVM_CREATE_DEVICE, &dev))
+			vm_devs++;
+		else if (errno != EEXIST && errno != EBUSY && errno != ENODEV)
+			result_fail("hsm: KVM_CREATE_DEVICE(AIA): %s", strerror(errno));
+		usleep(200);
+	}
+	return NULL;
+}
+
 static void *kick_thread(void *arg)
 {
 	int i;
@@ -201,8 +275,10 @@ int cmd_hsm(int argc, char **argv)
 	for (i = 1; i < NR_HARTS; i++)
 		start_thread(&poker[i], mp_state_thread, &vm.vcpu[i]);
 	start_thread(&kicker, kick_thread, NULL);
+	start_thread(&vmlock, vm_lock_thread, NULL);
 
 	pthread_join(runner[0], NULL);
+	pthread_join(vmlock, NULL);
 	/*
 	 * The kicker gets vCPUs 1-3 out of KVM_RUN, which lets the mp_state
 	 * threads finish too; it must stop before any runner is joined.
@@ -229,6 +305,8 @@ int cmd_hsm(int argc, char **argv)
 	     (unsigned long long)guest_u64(&vm, RES(R_HSM_ST_STARTED)),
 	     (unsigned long long)guest_u64(&vm, RES(R_HSM_ST_STOPPED)),
 	     (unsigned long long)guest_u64(&vm, RES(R_HSM_ST_SUSPENDED)));
+	note("hsm: VM thread: %lu KVM_CREATE_VCPU (EEXIST), AIA device made %lu time(s), %lu VM(s) with an initialised AIA irqchip",
+	     vm_locks, vm_devs, vm_inits);
 	for (i = 1; i < NR_HARTS; i++) {
 		note("hsm: vCPU%d: %lu kicks, %lu EINTR, GET_MP_STATE %lu (%lu runnable, %lu stopped), SET_MP_STATE %lu",
 		     i, kicks[i], eintrs[i], gets[i], seen_runnable[i],
@@ -243,6 +321,8 @@ int cmd_hsm(int argc, char **argv)
 
 	if (!p1)
 		result_fail("hsm: no strict round ran");
+	if (!vm_locks)
+		result_fail("hsm: the VM thread never took kvm->lock");
 	if (guest_u64(&vm, RES(R_HSM_ROUNDS)) == p1 || !total_sets)
 		result_fail("hsm: the racy phase did not run (more SECONDS?)");
 	vm_close_fds(&vm);
