@@ -71,6 +71,7 @@ guest_code_start:
 	j	snapshot_entry
 	j	hsm_entry
 	j	hsm_park_entry
+	j	snapedge_entry
 
 halt:
 	wfi
@@ -404,6 +405,35 @@ snapshot_entry:
 	li	a0, SYNC_SNAP_FILL2
 	VMT	VMT_SYNC
 snap_done:
+	li	a0, 0
+	VMT	VMT_DONE
+	j	halt
+
+/*
+ * snapshot-edge: set_shmem of an area that starts on the memslot's last
+ * page and runs past it (its first page is RAM and writable; writing the
+ * whole area fails), then disable.  Before 310e2096b082 KVM freed its
+ * shadow copy on that failure but kept the pointer: the disable wrote
+ * into it and freed it again.
+ */
+snapedge_entry:
+	DEFAULT_TRAP
+	li	a0, SBI_EXT_PMU
+	SBI_CALL SBI_EXT_BASE, SBI_BASE_PROBE_EXT
+	mv	s0, a1
+	REPORT	REP_PMU_PROBE, a0, s0
+	beqz	s0, edge_done
+	li	a0, SNAP_EDGE
+	li	a1, 0
+	li	a2, 0
+	SBI_CALL SBI_EXT_PMU, SBI_PMU_SNAPSHOT_SHMEM
+	REPORT	REP_SET_SHMEM, a0, a1
+	li	a0, -1
+	li	a1, -1
+	li	a2, 0
+	SBI_CALL SBI_EXT_PMU, SBI_PMU_SNAPSHOT_SHMEM
+	REPORT	REP_DISABLE, a0, a1
+edge_done:
 	li	a0, 0
 	VMT	VMT_DONE
 	j	halt

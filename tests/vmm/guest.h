@@ -26,6 +26,8 @@
 #define HSM_SEC_STOPFAIL	(GUEST_DATA + 0x3400)
 #define SNAP_PAGE1		(GUEST_DATA + 0x10000)	/* page aligned */
 #define SNAP_PAGE2		(GUEST_DATA + 0x11000)
+/* A snapshot area whose first page is the memslot's last: the rest is not RAM. */
+#define SNAP_EDGE		(GUEST_BASE + GUEST_SIZE - 0x1000 + 0x40)
 
 /* Payload entry points: byte offsets from GUEST_BASE (a jump table). */
 #define ENTRY_SMOKE		0
@@ -34,6 +36,7 @@
 #define ENTRY_SNAPSHOT		12
 #define ENTRY_HSM		16
 #define ENTRY_HSM_PARK		20
+#define ENTRY_SNAPEDGE		24
 
 /*
  * Our own SBI extension, in the vendor range (0x09000000-0x09FFFFFF) that

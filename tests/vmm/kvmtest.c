@@ -436,6 +436,7 @@ static const struct {
 	{ "exit-stats", cmd_exit_stats, "[K M N] [--kind plain|atomic|both]" },
 	{ "perf-fail", cmd_perf_fail, "" },
 	{ "snapshot", cmd_snapshot, "[--allow-absent] [--no-close]" },
+	{ "snapshot-edge", cmd_snapshot_edge, "" },
 	{ "hsm", cmd_hsm, "[SECONDS]" },
 	{ "teardown-vm", cmd_teardown, "[ROUNDS]" },
 };

@@ -274,3 +274,43 @@ int cmd_snapshot(int argc, char **argv)
 	vm_free_mem(&vm);
 	result_pass();
 }
+
+/*
+ * snapshot-edge: set_shmem on an area running past the end of guest RAM
+ * must fail, and the disable after it must succeed; what KVM does with
+ * its shadow copy in between is for KASAN (the debug bed) to judge.
+ */
+int cmd_snapshot_edge(int argc, char **argv)
+{
+	struct reports r = {};
+	struct kvm_run *run;
+	struct vcpu *v;
+	struct vm vm;
+
+	(void)argv;
+	if (argc > 1)
+		result_fail("snapshot-edge: no arguments");
+	vm_create(&vm, 1, false);
+	v = &vm.vcpu[0];
+	vcpu_enter(v, ENTRY_SNAPEDGE, 0, 0, 0, 0);
+	for (;;) {
+		run = next_exit(v, "snapshot-edge");
+		if (is_vmt(run, VMT_DONE))
+			break;
+		if (!is_vmt(run, VMT_REPORT))
+			result_fail("snapshot-edge: unexpected exit %s",
+				    exit_name(run->exit_reason));
+		record(&r, run, "snapshot-edge");
+	}
+	if (!r.seen[REP_PMU_PROBE] || !r.val[REP_PMU_PROBE])
+		result_fail("snapshot-edge: the SBI PMU extension is not available to the guest");
+	if (!r.seen[REP_SET_SHMEM] || r.err[REP_SET_SHMEM] == 0)
+		result_fail("snapshot-edge: set_shmem(0x%llx) past the end of RAM succeeded",
+			    (unsigned long long)SNAP_EDGE);
+	note("snapshot-edge: set_shmem(0x%llx), an area past the end of RAM: SBI error %ld",
+	     (unsigned long long)SNAP_EDGE, r.err[REP_SET_SHMEM]);
+	expect(&r, REP_DISABLE, 0, "snapshot-edge", "disable always succeeds");
+	vm_close_fds(&vm);
+	vm_free_mem(&vm);
+	result_pass();
+}
