@@ -31,7 +31,7 @@ st_report() {
 		"$a" "$KR_TOP/tests/selftests/tests.conf"
 }
 both() { local m; for m in stock ours; do run "$1" "$2" "$m" "${3:-aia}"; done; }
-proofs="teardown smoke exit-stats perf-fail snapshot hsm"
+proofs="teardown smoke exit-stats perf-fail snapshot pmu-mask hsm"
 # controls KVER: each fix's own scenario on its control module (ours on the
 # same source without that one fix) must show the fix's symptom.  A fix
 # the source has is taken out by its tests/controls/ fixture; fix 3 needs
@@ -39,7 +39,8 @@ proofs="teardown smoke exit-stats perf-fail snapshot hsm"
 controls() {
 	local k=$1 sc id fx
 	fx=$("$KB" resolve KVER="$k" | kr_field FIXES)
-	for sc in teardown:2d117e67f318 exit-stats:af79caa83f6a snapshot:47d40d93292d perf-fail:2196c066f138; do
+	for sc in teardown:2d117e67f318 exit-stats:af79caa83f6a snapshot:47d40d93292d perf-fail:2196c066f138 \
+		pmu-mask:1762ac42eed6; do
 		id=${sc#*:}
 		if grep -qx "$id applied" "$fx" || [ -f "$KR_TOP/tests/controls/revert-$id.patch" ]; then
 			run "${sc%%:*}" "$k" "control-$id" aia

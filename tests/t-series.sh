@@ -13,7 +13,8 @@ want_612() {
 	[ "$(printf '%s\n' "$1" 6.12.117 | sort -V | head -1)" = 6.12.117 ] && fix1=upstream
 	# Measured: 6.12.107 has neither 2d117e67f318 nor 310e2096b082, 6.12.117 both.
 	printf '%s\n' "2d117e67f318 $fix1" '47d40d93292d upstream' '2121cadec45a upstream' \
-		'af79caa83f6a applied' '2196c066f138 upstream' "310e2096b082 $fix1"
+		'af79caa83f6a applied' '2196c066f138 upstream' "310e2096b082 $fix1" \
+		'1762ac42eed6 applied'
 }
 "$KB" resolve KVER="$T_KVER_612" > "$T_WORK/resolve-612"
 sver=$(kr_field SOURCE_VERSION < "$T_WORK/resolve-612")
@@ -29,17 +30,18 @@ want_72='2d117e67f318 upstream
 2121cadec45a upstream
 af79caa83f6a upstream
 2196c066f138 upstream
-310e2096b082 upstream'
+310e2096b082 upstream
+1762ac42eed6 upstream'
 got=$(table KVER="$T_KVER_72")
-check "Debian $T_KVER_72: all six upstream" [ "$got" = "$want_72" ]
+check "Debian $T_KVER_72: all seven upstream" [ "$got" = "$want_72" ]
 
 # The 6.1 LTS line (Debian's linux-source-6.1; no riscv64 6.1 kernel, so
 # read from the source alone): no code for 1, 2 and 5; 3 and 4 carried
 # with their 6.1 prerequisites.
 src61=$(kr_fetch "linux-source-6.1=$(kr_candidate linux-source-6.1 all)")
 got=$(table KSRC="$src61")
-check "linux-source-6.1 ($(basename "$src61")) from the source alone: 1, 2, 5, 6 not-applicable; 3, 4 applied" \
-	[ "$(echo $got)" = "2d117e67f318 not-applicable 47d40d93292d not-applicable 2121cadec45a applied af79caa83f6a applied 2196c066f138 not-applicable 310e2096b082 not-applicable" ]
+check "linux-source-6.1 ($(basename "$src61")) from the source alone: 1, 2, 5, 6, 7 not-applicable; 3, 4 applied" \
+	[ "$(echo $got)" = "2d117e67f318 not-applicable 47d40d93292d not-applicable 2121cadec45a applied af79caa83f6a applied 2196c066f138 not-applicable 310e2096b082 not-applicable 1762ac42eed6 not-applicable" ]
 check "the source alone gives the table the headers give ($T_KVER_612)" \
 	[ "$(table KSRC="$(kr_field SOURCE_ORIGIN < "$T_WORK/resolve-612")")" = "$(want_612 "$sver")" ]
 

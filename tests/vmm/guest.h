@@ -37,6 +37,7 @@
 #define ENTRY_HSM		16
 #define ENTRY_HSM_PARK		20
 #define ENTRY_SNAPEDGE		24
+#define ENTRY_PMUMASK		28
 
 /*
  * Our own SBI extension, in the vendor range (0x09000000-0x09FFFFFF) that
@@ -89,6 +90,9 @@
 #define REP_SET_SHMEM2		16
 #define REP_START3		17
 #define REP_RAW_RELEASE		18
+#define REP_MASK_START		19
+#define REP_MASK_STOP		20
+#define REP_MASK_CFG		21
 
 /* snapshot sync points (VMT_SYNC a0). */
 #define SYNC_SNAP_TAKEN		1	/* check page 1 holds the value */

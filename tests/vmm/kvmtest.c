@@ -437,6 +437,7 @@ static const struct {
 	{ "perf-fail", cmd_perf_fail, "" },
 	{ "snapshot", cmd_snapshot, "[--allow-absent] [--no-close]" },
 	{ "snapshot-edge", cmd_snapshot_edge, "" },
+	{ "pmu-mask", cmd_pmu_mask, "" },
 	{ "hsm", cmd_hsm, "[SECONDS]" },
 	{ "teardown-vm", cmd_teardown, "[ROUNDS]" },
 };

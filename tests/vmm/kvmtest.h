@@ -75,6 +75,7 @@ int cmd_exit_stats(int argc, char **argv);
 int cmd_perf_fail(int argc, char **argv);
 int cmd_snapshot(int argc, char **argv);
 int cmd_snapshot_edge(int argc, char **argv);
+int cmd_pmu_mask(int argc, char **argv);
 int cmd_hsm(int argc, char **argv);
 
 #endif

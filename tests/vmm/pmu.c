@@ -43,6 +43,9 @@ static const char *const rep_name[NR_REP] = {
 	[REP_SET_SHMEM2]	= "snapshot_set_shmem(page 2)",
 	[REP_START3]		= "start(init 0), armed",
 	[REP_RAW_RELEASE]	= "stop+reset(raw counter)",
+	[REP_MASK_START]	= "start(base ULONG_MAX, mask 3)",
+	[REP_MASK_STOP]		= "stop(base ULONG_MAX, mask 3)",
+	[REP_MASK_CFG]		= "cfg_match(base ULONG_MAX, mask 3)",
 };
 
 static void record(struct reports *r, struct kvm_run *run, const char *what)
@@ -310,6 +313,42 @@ int cmd_snapshot_edge(int argc, char **argv)
 	note("snapshot-edge: set_shmem(0x%llx), an area past the end of RAM: SBI error %ld",
 	     (unsigned long long)SNAP_EDGE, r.err[REP_SET_SHMEM]);
 	expect(&r, REP_DISABLE, 0, "snapshot-edge", "disable always succeeds");
+	vm_close_fds(&vm);
+	vm_free_mem(&vm);
+	result_pass();
+}
+
+/*
+ * pmu-mask: a counter base and mask whose sum wraps around must be
+ * refused (SBI_ERR_INVALID_PARAM) by start, stop and configure alike.
+ */
+int cmd_pmu_mask(int argc, char **argv)
+{
+	struct reports r = {};
+	struct kvm_run *run;
+	struct vcpu *v;
+	struct vm vm;
+
+	(void)argv;
+	if (argc > 1)
+		result_fail("pmu-mask: no arguments");
+	vm_create(&vm, 1, false);
+	v = &vm.vcpu[0];
+	vcpu_enter(v, ENTRY_PMUMASK, 0, 0, 0, 0);
+	for (;;) {
+		run = next_exit(v, "pmu-mask");
+		if (is_vmt(run, VMT_DONE))
+			break;
+		if (!is_vmt(run, VMT_REPORT))
+			result_fail("pmu-mask: unexpected exit %s",
+				    exit_name(run->exit_reason));
+		record(&r, run, "pmu-mask");
+	}
+	if (!r.seen[REP_PMU_PROBE] || !r.val[REP_PMU_PROBE])
+		result_fail("pmu-mask: the SBI PMU extension is not available to the guest");
+	expect(&r, REP_MASK_START, SBI_ERR_INVALID_PARAM, "pmu-mask", "base + mask wraps around");
+	expect(&r, REP_MASK_STOP, SBI_ERR_INVALID_PARAM, "pmu-mask", "base + mask wraps around");
+	expect(&r, REP_MASK_CFG, SBI_ERR_INVALID_PARAM, "pmu-mask", "base + mask wraps around");
 	vm_close_fds(&vm);
 	vm_free_mem(&vm);
 	result_pass();
