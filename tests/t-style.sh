@@ -20,7 +20,8 @@ dep3() {
 	local h n=${1#"$KR_TOP"/}
 	h=$(sed -n '1,/^---$/p' "$1")
 	hdr_has() { grep -Eq -- "$1" <<<"$h"; }
-	hdr_has '^From: .+' || echo "no From:"
+	# The author stays; a header without one says why in its note.
+	hdr_has '^From: .+' || hdr_has 'no From: is given' || echo "no From:"
 	hdr_has '^Subject: .+' || echo "no Subject:"
 	hdr_has '^Last-Update: [0-9]{4}-[0-9]{2}-[0-9]{2}$' || echo "no Last-Update: YYYY-MM-DD"
 	if [[ $n == patches/local/* ]]; then
