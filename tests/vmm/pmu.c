@@ -279,6 +279,28 @@ int cmd_snapshot(int argc, char **argv)
 }
 
 /*
+ * A one-vCPU VM runs a payload that only reports (VMT_REPORT) until it is
+ * done; the SBI PMU must be there.
+ */
+static void run_reporting(struct vm *vm, int entry, struct reports *r, const char *what)
+{
+	struct kvm_run *run;
+
+	vm_create(vm, 1, false);
+	vcpu_enter(&vm->vcpu[0], entry, 0, 0, 0, 0);
+	for (;;) {
+		run = next_exit(&vm->vcpu[0], what);
+		if (is_vmt(run, VMT_DONE))
+			break;
+		if (!is_vmt(run, VMT_REPORT))
+			result_fail("%s: unexpected exit %s", what, exit_name(run->exit_reason));
+		record(r, run, what);
+	}
+	if (!r->seen[REP_PMU_PROBE] || !r->val[REP_PMU_PROBE])
+		result_fail("%s: the SBI PMU extension is not available to the guest", what);
+}
+
+/*
  * snapshot-edge: set_shmem on an area running past the end of guest RAM
  * must fail, and the disable after it must succeed; what KVM does with
  * its shadow copy in between is for KASAN (the debug bed) to judge.
@@ -286,27 +308,12 @@ int cmd_snapshot(int argc, char **argv)
 int cmd_snapshot_edge(int argc, char **argv)
 {
 	struct reports r = {};
-	struct kvm_run *run;
-	struct vcpu *v;
 	struct vm vm;
 
 	(void)argv;
 	if (argc > 1)
 		result_fail("snapshot-edge: no arguments");
-	vm_create(&vm, 1, false);
-	v = &vm.vcpu[0];
-	vcpu_enter(v, ENTRY_SNAPEDGE, 0, 0, 0, 0);
-	for (;;) {
-		run = next_exit(v, "snapshot-edge");
-		if (is_vmt(run, VMT_DONE))
-			break;
-		if (!is_vmt(run, VMT_REPORT))
-			result_fail("snapshot-edge: unexpected exit %s",
-				    exit_name(run->exit_reason));
-		record(&r, run, "snapshot-edge");
-	}
-	if (!r.seen[REP_PMU_PROBE] || !r.val[REP_PMU_PROBE])
-		result_fail("snapshot-edge: the SBI PMU extension is not available to the guest");
+	run_reporting(&vm, ENTRY_SNAPEDGE, &r, "snapshot-edge");
 	if (!r.seen[REP_SET_SHMEM] || r.err[REP_SET_SHMEM] == 0)
 		result_fail("snapshot-edge: set_shmem(0x%llx) past the end of RAM succeeded",
 			    (unsigned long long)SNAP_EDGE);
@@ -325,27 +332,12 @@ int cmd_snapshot_edge(int argc, char **argv)
 int cmd_pmu_mask(int argc, char **argv)
 {
 	struct reports r = {};
-	struct kvm_run *run;
-	struct vcpu *v;
 	struct vm vm;
 
 	(void)argv;
 	if (argc > 1)
 		result_fail("pmu-mask: no arguments");
-	vm_create(&vm, 1, false);
-	v = &vm.vcpu[0];
-	vcpu_enter(v, ENTRY_PMUMASK, 0, 0, 0, 0);
-	for (;;) {
-		run = next_exit(v, "pmu-mask");
-		if (is_vmt(run, VMT_DONE))
-			break;
-		if (!is_vmt(run, VMT_REPORT))
-			result_fail("pmu-mask: unexpected exit %s",
-				    exit_name(run->exit_reason));
-		record(&r, run, "pmu-mask");
-	}
-	if (!r.seen[REP_PMU_PROBE] || !r.val[REP_PMU_PROBE])
-		result_fail("pmu-mask: the SBI PMU extension is not available to the guest");
+	run_reporting(&vm, ENTRY_PMUMASK, &r, "pmu-mask");
 	expect(&r, REP_MASK_START, SBI_ERR_INVALID_PARAM, "pmu-mask", "base + mask wraps around");
 	expect(&r, REP_MASK_STOP, SBI_ERR_INVALID_PARAM, "pmu-mask", "base + mask wraps around");
 	expect(&r, REP_MASK_CFG, SBI_ERR_INVALID_PARAM, "pmu-mask", "base + mask wraps around");
