@@ -71,6 +71,10 @@ kr_apt_setup() {
 	KR_APT_OPTS=(-o Dir::Etc::sourcelist="$d/sources.list"
 		-o Dir::Etc::sourceparts=/dev/null -o Dir::State::Lists="$d/lists"
 		-o Dir::Cache="$d/cache" -o Dir::State::status=/dev/null
+		# apt writes no binary cache by default: each apt-cache call would
+		# parse all lists again (~8 s; 0.25 s with the cache).
+		-o Dir::Cache::pkgcache="$d/cache/pkgcache.bin"
+		-o Dir::Cache::srcpkgcache="$d/cache/srcpkgcache.bin"
 		-o APT::Architectures::=amd64 -o APT::Architectures::=riscv64
 		-o APT::Sandbox::User=root -o Debug::NoLocking=1
 		-o Acquire::Check-Valid-Until=false -o Acquire::Retries=3)
