@@ -82,3 +82,26 @@ t_kernels() {
 	export T_KVER_612 T_KVER_612_OLD T_KVER_72 T_KERNELS_RESOLVED=1
 }
 t_kernels
+
+# want_fixes SOURCE_VERSION: the fix table tests/expect-fixes gives for a
+# source of that version ("id state" lines, in series order).
+want_fixes() { want_table "$KR_TOP/tests/expect-fixes" "$1"; }
+# want_table FILE SOURCE_VERSION: the column of FILE for that version.
+want_table() {
+	awk -v v="$2" '
+	function cmp(a, b,  x, y, i, n) {	# version compare: -1, 0, 1
+		n = split(a, x, "."); split(b, y, ".")
+		for (i = 1; i <= 3; i++) if (x[i] + 0 != y[i] + 0) return x[i] + 0 < y[i] + 0 ? -1 : 1
+		return 0 }
+	function line(a,  x) { split(a, x, "."); return x[1] "." x[2] }
+	/^# id/ { for (i = 3; i <= NF; i++) {
+			c = i - 1
+			if (line($i) != line(v)) continue
+			if (cmp($i, v) <= 0 && (best == "" || cmp($i, bestv) > 0)) { best = c; bestv = $i }
+			if (low == "" || cmp($i, lowv) < 0) { low = c; lowv = $i }
+		}
+		if (best == "") best = low
+		next }
+	/^#/ || NF == 0 { next }
+	best != "" { print $1, $best }' "$1"
+}

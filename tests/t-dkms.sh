@@ -87,9 +87,29 @@ else
 	ok "the signature check rejects another key"
 fi
 
-# A kernel whose source has every fix keeps its module: skipped, no error.
+# 7.2.13 lacks b7749531a9b1: DKMS builds for it too.
+t0=$(date +%s)
 out=$(dk install -m kvm-riscv -v "$V" -k "$K2" -a riscv64 2>&1); rc=$?
-check "dkms install -k $K2 (every fix upstream) is skipped, not failed (exit $rc)" test $rc -eq 77
+check "dkms install -k $K2 (b7749531a9b1 missing) builds and installs ($(( $(date +%s) - t0 )) s, exit $rc)" test $rc -eq 0
+check "modinfo -k $K2 kvm resolves to updates/dkms" \
+	test "$(resolved "$K2")" = "/lib/modules/$K2/updates/dkms/kvm.ko"
+check "its fix table: b7749531a9b1 applied, the rest upstream" \
+	grep -q 'b7749531a9b1=applied' <<<"$(run_in "modinfo -k $K2 -F kvm_riscv_fixes kvm")"
+dk uninstall -m kvm-riscv -v "$V" -k "$K2" -a riscv64 >/dev/null 2>&1
+dk unbuild -m kvm-riscv -v "$V" -k "$K2" -a riscv64 >/dev/null 2>&1
+
+# A kernel whose source has every fix keeps its module: skipped, no
+# error.  No Debian kernel is one today; the fixture is 7.2.13's source
+# with our b7749531a9b1 patch applied, as a later 7.2.y would carry it,
+# named in /etc/default/kvm-riscv.
+fx=$KR_TOP/build/.dk-stage/fixed72; rm -rf "$fx"; mkdir -p "$fx"
+cp -a "$("$KB" resolve KVER="$K2" | kr_field SOURCE)" "$fx/linux-source-7.2"
+rm -f "$fx/linux-source-7.2/.kr-done"
+for p in "$KR_TOP"/patches/08-*/7.2/*.patch; do patch -s -d "$fx/linux-source-7.2" -p1 -F0 <"$p"; done
+tar -C "$fx" -cJf "$fx/linux-source-7.2-fixed.tar.xz" linux-source-7.2
+run_in "echo KVM_RISCV_KSRC=$fx/linux-source-7.2-fixed.tar.xz > /etc/default/kvm-riscv"
+out=$(dk install -m kvm-riscv -v "$V" -k "$K2" -a riscv64 2>&1); rc=$?
+check "dkms install -k $K2 with a source that has every fix is skipped, not failed (exit $rc)" test $rc -eq 77
 check "nothing is built for $K2" sh -c "! grep -q '$K2' <<'EOT'
 $(status "$K2")
 EOT"
@@ -98,6 +118,7 @@ check "modinfo -k $K2 kvm stays the stock module" \
 out=$(run_in "$KR_TOP/scripts/kvm-riscv-status -k $K2" 2>&1)
 check "kvm-riscv-status says why $K2 keeps its module" \
 	grep -q 'why: *its source already has every fix: 2d117e67f318 upstream' <<<"$out"
+run_in "rm -f /etc/default/kvm-riscv"; rm -rf "$fx"
 out=$(run_in "$KR_TOP/scripts/kvm-riscv-status -k $K1" 2>&1)
 has() { grep -q -- "$1" <<<"$out"; }
 check "kvm-riscv-status for $K1: dkms state, module path, fix table" eval \
@@ -223,9 +244,7 @@ D=$T_WORK/pk; mkdir -p "$D"
 out=$(run_in "dpkg -i $stage/$(basename "$deb")" 2>&1); rc=$?
 check "dpkg -i kvm-riscv-dkms $V (exit $rc)" test $rc -eq 0
 check "install built and installed for $K1" grep -q "kvm-riscv/$V, $K1, .*: installed" <(status "$K1")
-check "install skipped $K2 (every fix upstream) without an error" sh -c "! grep -q '$K2' <<'EOT'
-$(status "$K2")
-EOT"
+check "install built and installed for $K2 (b7749531a9b1 applied)" grep -q "kvm-riscv/$V, $K2, .*: installed" <(status "$K2")
 check "modinfo -k $K1 kvm: version $V from updates/dkms" \
 	test "$(run_in "modinfo -k $K1 -F version kvm")" = "$V"
 check "kvm-riscv-status is installed and reports $K1" \

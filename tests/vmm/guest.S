@@ -73,6 +73,9 @@ guest_code_start:
 	j	hsm_park_entry
 	j	snapedge_entry
 	j	pmumask_entry
+	j	bench_entry
+	j	reinstall_entry
+	j	pmuoob_entry
 
 halt:
 	wfi
@@ -473,6 +476,141 @@ mask_done:
 	li	a0, 0
 	VMT	VMT_DONE
 	j	halt
+
+/*
+ * snapshot-reinstall: a started firmware counter, the snapshot area set on
+ * page 1, set again on page 2 (a re-install), then on an area past the end
+ * of RAM (fails), then a stop that takes a snapshot.  Before b7749531a9b1
+ * the re-install leaked the old copy and the failure left snapshot_addr
+ * pointing at page 2 with the copy freed (or NULL): the stop wrote into it.
+ */
+reinstall_entry:
+	DEFAULT_TRAP
+	li	a0, SBI_EXT_PMU
+	SBI_CALL SBI_EXT_BASE, SBI_BASE_PROBE_EXT
+	mv	s0, a1
+	REPORT	REP_PMU_PROBE, a0, s0
+	beqz	s0, reinst_done
+	SBI_CALL SBI_EXT_PMU, SBI_PMU_NUM_COUNTERS
+	mv	s1, a1
+	REPORT	REP_NUM_CTRS, a0, s1
+	jal	pmu_all_mask
+	li	a0, 0
+	mv	a1, s4
+	li	a2, 4			/* SBI_PMU_CFG_FLAG_AUTO_START */
+	li	a3, EVT_FW_SET_TIMER
+	li	a4, 0
+	SBI_CALL SBI_EXT_PMU, SBI_PMU_CFG_MATCH
+	mv	s5, a0
+	mv	s6, a1
+	REPORT	REP_CFG_FW, s5, s6
+	bnez	s5, reinst_done
+	li	a0, SNAP_PAGE1
+	li	a1, 0
+	li	a2, 0
+	SBI_CALL SBI_EXT_PMU, SBI_PMU_SNAPSHOT_SHMEM
+	REPORT	REP_SET_SHMEM, a0, a1
+	li	a0, SNAP_PAGE2
+	li	a1, 0
+	li	a2, 0
+	SBI_CALL SBI_EXT_PMU, SBI_PMU_SNAPSHOT_SHMEM
+	REPORT	REP_SET_SHMEM2, a0, a1
+	li	a0, SNAP_EDGE
+	li	a1, 0
+	li	a2, 0
+	SBI_CALL SBI_EXT_PMU, SBI_PMU_SNAPSHOT_SHMEM
+	REPORT	REP_REINST_EDGE, a0, a1
+	mv	a0, s6
+	li	a1, 1
+	li	a2, SBI_PMU_STOP_SNAPSHOT
+	SBI_CALL SBI_EXT_PMU, SBI_PMU_STOP
+	REPORT	REP_REINST_STOP, a0, a1
+	li	a0, -1
+	li	a1, -1
+	li	a2, 0
+	SBI_CALL SBI_EXT_PMU, SBI_PMU_SNAPSHOT_SHMEM
+	REPORT	REP_DISABLE, a0, a1
+reinst_done:
+	li	a0, 0
+	VMT	VMT_DONE
+	j	halt
+
+/*
+ * pmu-oob: counter indexes just past what KVM keeps.  get_info of counter
+ * RISCV_KVM_MAX_COUNTERS (64) read pmc[64] before 5c1bb0787111; a
+ * firmware-counter read of a counter never configured read fw_event[0xffff]
+ * (event_idx is all ones) before 99594f75b49e.  Both must fail.
+ */
+pmuoob_entry:
+	DEFAULT_TRAP
+	li	a0, SBI_EXT_PMU
+	SBI_CALL SBI_EXT_BASE, SBI_BASE_PROBE_EXT
+	mv	s0, a1
+	REPORT	REP_PMU_PROBE, a0, s0
+	beqz	s0, oob_done
+	SBI_CALL SBI_EXT_PMU, SBI_PMU_NUM_COUNTERS
+	mv	s1, a1
+	REPORT	REP_NUM_CTRS, a0, s1
+	li	a0, 64
+	SBI_CALL SBI_EXT_PMU, SBI_PMU_GET_INFO
+	REPORT	REP_OOB_INFO, a0, a1
+	/* The first firmware counter: get_info bit 63 (type) set. */
+	li	s2, 0
+1:	bgeu	s2, s1, oob_done
+	mv	a0, s2
+	SBI_CALL SBI_EXT_PMU, SBI_PMU_GET_INFO
+	bnez	a0, 2f
+	bltz	a1, 3f
+2:	addi	s2, s2, 1
+	j	1b
+3:	li	t0, 0
+	REPORT	REP_OOB_FWIDX, t0, s2
+	mv	a0, s2
+	SBI_CALL SBI_EXT_PMU, SBI_PMU_FW_READ
+	REPORT	REP_OOB_FWREAD, a0, a1
+oob_done:
+	li	a0, 0
+	VMT	VMT_DONE
+	j	halt
+
+/*
+ * bench: a0 = kind (BENCH_*), a1 = iterations.  Times the loop with the
+ * guest's own clock (time CSR) and reports the ticks with VMT_DONE: the
+ * host's wall clock would also count QEMU's scheduling of the VMM.
+ */
+bench_entry:
+	DEFAULT_TRAP
+	mv	s0, a0
+	mv	s1, a1
+	li	s2, 0
+	li	t0, BENCH_ILLEGAL
+	bne	s0, t0, 1f
+	/* Illegal instructions come back through the counting handler. */
+	lla	t0, stats_trap
+	csrw	stvec, t0
+1:	rdtime	s3
+bench_loop:
+	bgeu	s2, s1, bench_end
+	li	t0, BENCH_PING
+	beq	s0, t0, 2f
+	li	t0, BENCH_PROBE
+	beq	s0, t0, 3f
+	.word	0
+	j	4f
+2:	VMT	VMT_PING
+	j	4f
+3:	li	a0, SBI_EXT_BASE
+	SBI_CALL SBI_EXT_BASE, SBI_BASE_PROBE_EXT
+	beqz	a1, bench_bad
+4:	addi	s2, s2, 1
+	j	bench_loop
+bench_end:
+	rdtime	t0
+	sub	a0, t0, s3
+	VMT	VMT_DONE
+	j	halt
+bench_bad:
+	FAIL	FAIL_BENCH, a0, a1
 
 /*
  * hsm, boot hart: a0 = number of harts, a1 = long timeout and a2 = short

@@ -38,6 +38,9 @@
 #define ENTRY_HSM_PARK		20
 #define ENTRY_SNAPEDGE		24
 #define ENTRY_PMUMASK		28
+#define ENTRY_BENCH		32
+#define ENTRY_REINSTALL		36
+#define ENTRY_PMUOOB		40
 
 /*
  * Our own SBI extension, in the vendor range (0x09000000-0x09FFFFFF) that
@@ -58,6 +61,7 @@
 /* Guest-detected failures (VMT_FAIL a0). */
 #define FAIL_PING		1
 #define FAIL_TRAP		2	/* unexpected trap: a1 scause, a2 sepc */
+#define FAIL_BENCH		3	/* base probe of BASE failed: a1 value */
 #define FAIL_HSM_SELF		10
 #define FAIL_HSM_INVALID	11
 #define FAIL_HSM_STATUS_ERR	12
@@ -93,6 +97,11 @@
 #define REP_MASK_START		19
 #define REP_MASK_STOP		20
 #define REP_MASK_CFG		21
+#define REP_REINST_EDGE		22
+#define REP_REINST_STOP		23
+#define REP_OOB_INFO		24
+#define REP_OOB_FWIDX		25
+#define REP_OOB_FWREAD		26
 
 /* snapshot sync points (VMT_SYNC a0). */
 #define SYNC_SNAP_TAKEN		1	/* check page 1 holds the value */
@@ -102,6 +111,11 @@
 #define SYNC_SNAP_FILL2		5	/* fill page 2 (armed at destroy) */
 /* hsm: ask whether to go on; answer 0 stop, 1 strict, 2 racy phase. */
 #define SYNC_HSM_ROUND		6
+
+/* bench: kinds of loop (a0). */
+#define BENCH_PING		0	/* SBI call to the VMM and back */
+#define BENCH_PROBE		1	/* SBI call handled in KVM */
+#define BENCH_ILLEGAL		2	/* illegal instruction redirected */
 
 /* exit-stats: kinds of misaligned access (a3). */
 #define MISAL_PLAIN		1
@@ -137,6 +151,7 @@
 #define SBI_PMU_CFG_MATCH	2
 #define SBI_PMU_START		3
 #define SBI_PMU_STOP		4
+#define SBI_PMU_FW_READ		5
 #define SBI_PMU_SNAPSHOT_SHMEM	7
 #define SBI_PMU_START_SET_INIT	1
 #define SBI_PMU_START_INIT_SNAP	2

@@ -269,6 +269,7 @@ static const char *guest_fail_name(unsigned long code)
 	switch (code) {
 	case FAIL_PING:			return "ping answer mismatch";
 	case FAIL_TRAP:			return "unexpected trap (a1 scause, a2 sepc)";
+	case FAIL_BENCH:		return "bench: base probe_extension(BASE) failed (a1 value)";
 	case FAIL_HSM_SELF:		return "hart_start(self) did not return ALREADY_AVAILABLE";
 	case FAIL_HSM_INVALID:		return "hart_start(bad id) did not return INVALID_PARAM";
 	case FAIL_HSM_STATUS_ERR:	return "hart_get_status failed (a1 error, a2 hart)";
@@ -438,8 +439,11 @@ static const struct {
 	{ "snapshot", cmd_snapshot, "[--allow-absent] [--no-close]" },
 	{ "snapshot-edge", cmd_snapshot_edge, "" },
 	{ "pmu-mask", cmd_pmu_mask, "" },
+	{ "snapshot-reinstall", cmd_snapshot_reinstall, "" },
+	{ "pmu-oob", cmd_pmu_oob, "" },
 	{ "hsm", cmd_hsm, "[SECONDS]" },
 	{ "teardown-vm", cmd_teardown, "[ROUNDS]" },
+	{ "bench", cmd_bench, "ping|probe|illegal N" },
 };
 
 int main(int argc, char **argv)

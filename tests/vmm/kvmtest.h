@@ -77,5 +77,8 @@ int cmd_snapshot(int argc, char **argv);
 int cmd_snapshot_edge(int argc, char **argv);
 int cmd_pmu_mask(int argc, char **argv);
 int cmd_hsm(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+int cmd_snapshot_reinstall(int argc, char **argv);
+int cmd_pmu_oob(int argc, char **argv);
 
 #endif

@@ -46,6 +46,11 @@ static const char *const rep_name[NR_REP] = {
 	[REP_MASK_START]	= "start(base ULONG_MAX, mask 3)",
 	[REP_MASK_STOP]		= "stop(base ULONG_MAX, mask 3)",
 	[REP_MASK_CFG]		= "cfg_match(base ULONG_MAX, mask 3)",
+	[REP_REINST_EDGE]	= "snapshot_set_shmem(past the end of RAM)",
+	[REP_REINST_STOP]	= "stop(TAKE_SNAPSHOT) after it",
+	[REP_OOB_INFO]		= "get_info(counter 64)",
+	[REP_OOB_FWIDX]		= "first firmware counter (value: its index)",
+	[REP_OOB_FWREAD]	= "fw_read(it, never configured)",
 };
 
 static void record(struct reports *r, struct kvm_run *run, const char *what)
@@ -341,6 +346,67 @@ int cmd_pmu_mask(int argc, char **argv)
 	expect(&r, REP_MASK_START, SBI_ERR_INVALID_PARAM, "pmu-mask", "base + mask wraps around");
 	expect(&r, REP_MASK_STOP, SBI_ERR_INVALID_PARAM, "pmu-mask", "base + mask wraps around");
 	expect(&r, REP_MASK_CFG, SBI_ERR_INVALID_PARAM, "pmu-mask", "base + mask wraps around");
+	vm_close_fds(&vm);
+	vm_free_mem(&vm);
+	result_pass();
+}
+
+/*
+ * snapshot-reinstall: a failed re-install of the snapshot area must leave
+ * none (SBI_ERR_NO_SHMEM to a stop that takes a snapshot), not the old
+ * address with a freed or NULL copy.
+ */
+int cmd_snapshot_reinstall(int argc, char **argv)
+{
+	struct reports r = {};
+	struct vm vm;
+
+	(void)argv;
+	if (argc > 1)
+		result_fail("snapshot-reinstall: no arguments");
+	run_reporting(&vm, ENTRY_REINSTALL, &r, "snapshot-reinstall");
+	expect_pmu(&r, "snapshot-reinstall");
+	expect(&r, REP_CFG_FW, 0, "snapshot-reinstall", "a firmware counter is always free");
+	expect(&r, REP_SET_SHMEM, 0, "snapshot-reinstall", "page 1 is guest RAM");
+	expect(&r, REP_SET_SHMEM2, 0, "snapshot-reinstall", "page 2 is guest RAM");
+	if (!r.seen[REP_REINST_EDGE] || r.err[REP_REINST_EDGE] == 0)
+		result_fail("snapshot-reinstall: set_shmem(0x%llx) past the end of RAM succeeded",
+			    (unsigned long long)SNAP_EDGE);
+	if (r.seen[REP_REINST_STOP] && r.err[REP_REINST_STOP] == 0)
+		result_fail("snapshot-reinstall: KVM kept the stale snapshot area: stop(TAKE_SNAPSHOT) after the failed re-install returned 0 (it wrote the freed copy to 0x%llx)",
+			    (unsigned long long)SNAP_PAGE2);
+	expect(&r, REP_REINST_STOP, SBI_ERR_NO_SHMEM, "snapshot-reinstall",
+	       "the failed re-install leaves no snapshot area");
+	expect(&r, REP_DISABLE, 0, "snapshot-reinstall", "disable always succeeds");
+	vm_close_fds(&vm);
+	vm_free_mem(&vm);
+	result_pass();
+}
+
+/*
+ * pmu-oob: counter 64 and an unconfigured firmware counter are refused
+ * (SBI_ERR_INVALID_PARAM), not read past KVM's arrays.
+ */
+int cmd_pmu_oob(int argc, char **argv)
+{
+	struct reports r = {};
+	struct vm vm;
+
+	(void)argv;
+	if (argc > 1)
+		result_fail("pmu-oob: no arguments");
+	run_reporting(&vm, ENTRY_PMUOOB, &r, "pmu-oob");
+	expect_pmu(&r, "pmu-oob");
+	if (!r.seen[REP_OOB_FWIDX])
+		result_fail("pmu-oob: the guest found no firmware counter");
+	if (r.seen[REP_OOB_INFO] && r.err[REP_OOB_INFO] == 0)
+		result_fail("pmu-oob: get_info(64) succeeded: KVM read one past its counters (info 0x%lx)",
+			    r.val[REP_OOB_INFO]);
+	if (r.seen[REP_OOB_FWREAD] && r.err[REP_OOB_FWREAD] == 0)
+		result_fail("pmu-oob: fw_read of unconfigured counter %lu succeeded: KVM read fw_event[0xffff] (value 0x%lx)",
+			    r.val[REP_OOB_FWIDX], r.val[REP_OOB_FWREAD]);
+	expect(&r, REP_OOB_INFO, SBI_ERR_INVALID_PARAM, "pmu-oob", "counter 64 does not exist");
+	expect(&r, REP_OOB_FWREAD, SBI_ERR_INVALID_PARAM, "pmu-oob", "the counter has no event");
 	vm_close_fds(&vm);
 	vm_free_mem(&vm);
 	result_pass();
