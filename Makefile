@@ -18,13 +18,18 @@ module:
 fixes:
 	@scripts/acquire fixes $(vars)
 
+# Every upstream RISC-V KVM fix of the catalogue (catalogue/) against a
+# kernel source: upstream, applied by the series, missing, not-applicable.
+audit:
+	@scripts/audit $(if $(KVER),KVER=$(KVER)) $(if $(KSRC),KSRC=$(KSRC)) $(if $(ALL),ALL=$(ALL))
+
 check:
 	@tests/run
 
 # The whole matrix: make check plus every scenario on every test kernel,
 # the upstream selftests and PLIC.
 check-full:
-	@tests/run harness archive style series errors build dkms bed matrix debug
+	@tests/run harness archive style series audit errors build dkms bed matrix debug
 
 # The debug bed: lockdep/KASAN/kmemleak kernels built from Debian's
 # linux-source (6.12 and 6.1; cold ~30 min each, then cached), the proofs
@@ -87,4 +92,4 @@ check-native:
 clean:
 	rm -rf build
 
-.PHONY: all module fixes check check-full check-debug debug-kernel style clean bed install-tree install-src install deb dist check-dkms check-native
+.PHONY: audit all module fixes check check-full check-debug debug-kernel style clean bed install-tree install-src install deb dist check-dkms check-native
