@@ -124,6 +124,25 @@ static int kvm_ioctl(int fd, unsigned long req, unsigned long arg)
 	return r;
 }
 
+/* The next vCPU (id = index), with its kvm_run mapped. */
+void vm_add_vcpu(struct vm *vm)
+{
+	struct vcpu *v = &vm->vcpu[vm->nr_vcpus];
+	int i = vm->nr_vcpus;
+
+	if (i >= MAX_VCPUS)
+		result_fail("more than %d vCPUs", MAX_VCPUS);
+	v->id = i;
+	v->fd = kvm_ioctl(vm->fd, KVM_CREATE_VCPU, i);
+	if (v->fd < 0)
+		result_fail("KVM_CREATE_VCPU %d: %s", i, strerror(errno));
+	v->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE,
+		      MAP_SHARED, v->fd, 0);
+	if (v->run == MAP_FAILED)
+		result_fail("mmap kvm_run of vCPU%d: %s", i, strerror(errno));
+	vm->nr_vcpus++;
+}
+
 void vm_create(struct vm *vm, int nr_vcpus, bool quiet)
 {
 	struct kvm_userspace_memory_region region;
@@ -161,19 +180,8 @@ void vm_create(struct vm *vm, int nr_vcpus, bool quiet)
 		result_fail("KVM_GET_VCPU_MMAP_SIZE: %d (%s)", r, strerror(errno));
 	vm->run_size = r;
 
-	for (i = 0; i < nr_vcpus; i++) {
-		struct vcpu *v = &vm->vcpu[i];
-
-		v->id = i;
-		v->fd = kvm_ioctl(vm->fd, KVM_CREATE_VCPU, i);
-		if (v->fd < 0)
-			result_fail("KVM_CREATE_VCPU %d: %s", i, strerror(errno));
-		v->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE,
-			      MAP_SHARED, v->fd, 0);
-		if (v->run == MAP_FAILED)
-			result_fail("mmap kvm_run of vCPU%d: %s", i, strerror(errno));
-		vm->nr_vcpus++;
-	}
+	for (i = 0; i < nr_vcpus; i++)
+		vm_add_vcpu(vm);
 	if (!quiet)
 		note("vm: fd %d, memslot %d KiB at 0x%x, payload %zu bytes, %d vCPU(s)",
 		     vm->fd, GUEST_SIZE >> 10, GUEST_BASE, code_size, nr_vcpus);
@@ -441,6 +449,7 @@ static const struct {
 	{ "pmu-mask", cmd_pmu_mask, "" },
 	{ "snapshot-reinstall", cmd_snapshot_reinstall, "" },
 	{ "pmu-oob", cmd_pmu_oob, "" },
+	{ "aia-late-vcpu", cmd_aia_late_vcpu, "" },
 	{ "hsm", cmd_hsm, "[SECONDS]" },
 	{ "teardown-vm", cmd_teardown, "[ROUNDS]" },
 	{ "bench", cmd_bench, "ping|probe|illegal N" },

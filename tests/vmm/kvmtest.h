@@ -54,6 +54,7 @@ __printf(1, 2) void note(const char *fmt, ...);
 double now(void);
 
 void vm_create(struct vm *vm, int nr_vcpus, bool quiet);
+void vm_add_vcpu(struct vm *vm);
 void vm_close_fds(struct vm *vm);
 void vm_free_mem(struct vm *vm);
 void *gpa_ptr(struct vm *vm, uint64_t gpa, size_t len);
@@ -80,5 +81,6 @@ int cmd_hsm(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_snapshot_reinstall(int argc, char **argv);
 int cmd_pmu_oob(int argc, char **argv);
+int cmd_aia_late_vcpu(int argc, char **argv);
 
 #endif
