@@ -54,6 +54,18 @@ bed:
 style:
 	@tests/run style
 
+# Benchmarks against the stock module (not tests): BENCHMARKS.md.
+RUNS ?= 5
+bench:
+	@bench/run $(if $(KVER),KVER=$(KVER)) RUNS=$(RUNS)
+
+# The long stress run (the short one is in check-full): 1000 load/unload
+# cycles with a VM every 10th, rmmod under a running VM, a 60 s HSM
+# storm, 500 VMs of 4 vCPUs; our module on Debian 13's current kernel.
+stress:
+	@BED_CYCLES=1000 BED_VM_EVERY=10 STRESS_HSM=60 STRESS_VMS=500 \
+		tests/bed/run stress '$(KVER)' ours aia
+
 # The DKMS source tree, /usr/src/kvm-riscv-<version>: the builder, its
 # Kbuild glue and the series; nothing else.  The one version source is
 # debian/changelog.  install-src stamps it into dkms.conf for a manual
@@ -92,4 +104,4 @@ check-native:
 clean:
 	rm -rf build
 
-.PHONY: audit all module fixes check check-full check-debug debug-kernel style clean bed install-tree install-src install deb dist check-dkms check-native
+.PHONY: bench stress audit all module fixes check check-full check-debug debug-kernel style clean bed install-tree install-src install deb dist check-dkms check-native

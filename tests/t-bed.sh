@@ -73,6 +73,8 @@ matrix)
 	for s in smoke exit-stats perf-fail snapshot hsm selftests; do both "$s" "$T_KVER_72"; done
 	st_report "$T_KVER_72"
 	both teardown "$T_KVER_612" plic
-	both smoke "$T_KVER_612" plic ;;
+	both smoke "$T_KVER_612" plic
+	# The short stress run (make stress: the long one).
+	run stress "$T_KVER_612" ours aia ;;
 esac
 t_done

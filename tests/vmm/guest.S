@@ -76,6 +76,7 @@ guest_code_start:
 	j	bench_entry
 	j	reinstall_entry
 	j	pmuoob_entry
+	j	armsnap_entry
 
 halt:
 	wfi
@@ -571,6 +572,24 @@ pmuoob_entry:
 oob_done:
 	li	a0, 0
 	VMT	VMT_DONE
+	j	halt
+
+/*
+ * armsnap: the PMU snapshot area set on page 1, left armed for the VM's
+ * destruction (stress: many VMs).  VMT_DONE a0 = set_shmem's error, or 1
+ * when the guest has no SBI PMU.
+ */
+armsnap_entry:
+	DEFAULT_TRAP
+	li	a0, SBI_EXT_PMU
+	SBI_CALL SBI_EXT_BASE, SBI_BASE_PROBE_EXT
+	li	a0, 1
+	beqz	a1, 1f
+	li	a0, SNAP_PAGE1
+	li	a1, 0
+	li	a2, 0
+	SBI_CALL SBI_EXT_PMU, SBI_PMU_SNAPSHOT_SHMEM
+1:	VMT	VMT_DONE
 	j	halt
 
 /*

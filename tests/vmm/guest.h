@@ -41,6 +41,7 @@
 #define ENTRY_BENCH		32
 #define ENTRY_REINSTALL		36
 #define ENTRY_PMUOOB		40
+#define ENTRY_ARMSNAP		44
 
 /*
  * Our own SBI extension, in the vendor range (0x09000000-0x09FFFFFF) that

@@ -436,6 +436,44 @@ int cmd_teardown(int argc, char **argv)
 	result_pass();
 }
 
+/*
+ * vms N VCPUS: N VMs of VCPUS vCPUs created, run and destroyed in turn;
+ * in every fourth, vCPU 0 arms the PMU snapshot area and the VM is
+ * destroyed with it armed, the others run SBI round trips.
+ */
+int cmd_vms(int argc, char **argv)
+{
+	unsigned long n = argc > 1 ? strtoul(argv[1], NULL, 0) : 0, i, armed = 0;
+	int vcpus = argc > 2 ? atoi(argv[2]) : 1;
+	struct kvm_run *run;
+	struct vm vm;
+
+	if (!n || vcpus < 1 || vcpus > MAX_VCPUS)
+		result_fail("usage: vms N VCPUS (1..%d)", MAX_VCPUS);
+	alarm((unsigned int)n * 2 + 60);
+	for (i = 0; i < n; i++) {
+		vm_create(&vm, vcpus, true);
+		if (i % 4 == 0) {
+			vcpu_enter(&vm.vcpu[0], ENTRY_ARMSNAP, 0, 0, 0, 0);
+			run = next_exit(&vm.vcpu[0], "vms");
+			if (!is_vmt(run, VMT_DONE))
+				result_fail("vms: VM %lu: unexpected exit %s", i, exit_name(run->exit_reason));
+			if (run->riscv_sbi.args[0] == 0)
+				armed++;
+			else if (run->riscv_sbi.args[0] != 1)
+				result_fail("vms: VM %lu: snapshot set_shmem failed: %ld", i,
+					    (long)run->riscv_sbi.args[0]);
+		} else {
+			run_smoke(&vm, 10, true);
+		}
+		vm_close_fds(&vm);
+		vm_free_mem(&vm);
+	}
+	note("vms: %lu VM(s) of %d vCPU(s) created, run and destroyed, %lu with the PMU snapshot armed",
+	     n, vcpus, armed);
+	result_pass();
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -453,6 +491,7 @@ static const struct {
 	{ "hsm", cmd_hsm, "[SECONDS]" },
 	{ "teardown-vm", cmd_teardown, "[ROUNDS]" },
 	{ "bench", cmd_bench, "ping|probe|illegal N" },
+	{ "vms", cmd_vms, "N VCPUS" },
 };
 
 int main(int argc, char **argv)
