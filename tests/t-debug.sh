@@ -73,6 +73,12 @@ run hsm "$k612" control-2121cadec45a
 run snapshot-edge "$k612" stock
 run snapshot-edge "$k612" control-310e2096b082
 run snapshot-edge "$k612" ours
+# The security series under KASAN, lockdep and kmemleak: the new locking
+# (kvm->lock in aia_has_attr, vcpu->mutex over the IMSIC attributes) and
+# the PMU paths must raise no report on ours.
+run aia-late-vcpu "$k612" ours
+run snapshot-reinstall "$k612" ours
+run pmu-oob "$k612" ours
 # 6.1 (no AIA in its KVM: the PLIC machine): fix 3 and fix 4 both ways on
 # the kernel's own module and ours.  Its lockdep stays silent on stock: see
 # the hsm note in tests/bed/run.
