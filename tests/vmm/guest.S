@@ -55,6 +55,22 @@
 	sd	t1, 0(t0)
 .endm
 
+/* s0 = probe_extension(PMU), reported; no SBI PMU: go to \done. */
+.macro PMU_PROBE done
+	li	a0, SBI_EXT_PMU
+	SBI_CALL SBI_EXT_BASE, SBI_BASE_PROBE_EXT
+	mv	s0, a1
+	REPORT	REP_PMU_PROBE, a0, s0
+	beqz	s0, \done
+.endm
+
+/* s1 = the number of counters, reported. */
+.macro PMU_NUM_CTRS
+	SBI_CALL SBI_EXT_PMU, SBI_PMU_NUM_COUNTERS
+	mv	s1, a1
+	REPORT	REP_NUM_CTRS, a0, s1
+.endm
+
 .macro DEFAULT_TRAP
 	lla	t0, unexpected_trap
 	csrw	stvec, t0
@@ -214,15 +230,9 @@ pmu_all_mask:
  */
 perf_entry:
 	DEFAULT_TRAP
-	li	a0, SBI_EXT_PMU
-	SBI_CALL SBI_EXT_BASE, SBI_BASE_PROBE_EXT
-	mv	s0, a1
-	REPORT	REP_PMU_PROBE, a0, s0
-	beqz	s0, perf_done
+	PMU_PROBE perf_done
 
-	SBI_CALL SBI_EXT_PMU, SBI_PMU_NUM_COUNTERS
-	mv	s1, a1
-	REPORT	REP_NUM_CTRS, a0, s1
+	PMU_NUM_CTRS
 
 	/* Info of each counter: value at PMU_INFO[i], error at +0x200. */
 	li	s2, 0
@@ -311,14 +321,8 @@ set_timer_n:
  */
 snapshot_entry:
 	DEFAULT_TRAP
-	li	a0, SBI_EXT_PMU
-	SBI_CALL SBI_EXT_BASE, SBI_BASE_PROBE_EXT
-	mv	s0, a1
-	REPORT	REP_PMU_PROBE, a0, s0
-	beqz	s0, snap_done
-	SBI_CALL SBI_EXT_PMU, SBI_PMU_NUM_COUNTERS
-	mv	s1, a1
-	REPORT	REP_NUM_CTRS, a0, s1
+	PMU_PROBE snap_done
+	PMU_NUM_CTRS
 	jal	pmu_all_mask
 
 	li	a0, SNAP_PAGE1
@@ -423,11 +427,7 @@ snap_done:
  */
 snapedge_entry:
 	DEFAULT_TRAP
-	li	a0, SBI_EXT_PMU
-	SBI_CALL SBI_EXT_BASE, SBI_BASE_PROBE_EXT
-	mv	s0, a1
-	REPORT	REP_PMU_PROBE, a0, s0
-	beqz	s0, edge_done
+	PMU_PROBE edge_done
 	li	a0, SNAP_EDGE
 	li	a1, 0
 	li	a2, 0
@@ -450,11 +450,7 @@ edge_done:
  */
 pmumask_entry:
 	DEFAULT_TRAP
-	li	a0, SBI_EXT_PMU
-	SBI_CALL SBI_EXT_BASE, SBI_BASE_PROBE_EXT
-	mv	s0, a1
-	REPORT	REP_PMU_PROBE, a0, s0
-	beqz	s0, mask_done
+	PMU_PROBE mask_done
 	li	a0, -1
 	li	a1, 3
 	li	a2, 0
@@ -487,14 +483,8 @@ mask_done:
  */
 reinstall_entry:
 	DEFAULT_TRAP
-	li	a0, SBI_EXT_PMU
-	SBI_CALL SBI_EXT_BASE, SBI_BASE_PROBE_EXT
-	mv	s0, a1
-	REPORT	REP_PMU_PROBE, a0, s0
-	beqz	s0, reinst_done
-	SBI_CALL SBI_EXT_PMU, SBI_PMU_NUM_COUNTERS
-	mv	s1, a1
-	REPORT	REP_NUM_CTRS, a0, s1
+	PMU_PROBE reinst_done
+	PMU_NUM_CTRS
 	jal	pmu_all_mask
 	li	a0, 0
 	mv	a1, s4
@@ -544,14 +534,8 @@ reinst_done:
  */
 pmuoob_entry:
 	DEFAULT_TRAP
-	li	a0, SBI_EXT_PMU
-	SBI_CALL SBI_EXT_BASE, SBI_BASE_PROBE_EXT
-	mv	s0, a1
-	REPORT	REP_PMU_PROBE, a0, s0
-	beqz	s0, oob_done
-	SBI_CALL SBI_EXT_PMU, SBI_PMU_NUM_COUNTERS
-	mv	s1, a1
-	REPORT	REP_NUM_CTRS, a0, s1
+	PMU_PROBE oob_done
+	PMU_NUM_CTRS
 	li	a0, 64
 	SBI_CALL SBI_EXT_PMU, SBI_PMU_GET_INFO
 	REPORT	REP_OOB_INFO, a0, a1
