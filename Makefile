@@ -29,7 +29,7 @@ check:
 # The whole matrix: make check plus every scenario on every test kernel,
 # the upstream selftests and PLIC.
 check-full:
-	@tests/run harness archive style series audit errors build dkms bed matrix debug
+	@tests/run harness archive style series audit errors build dkms fleet bed matrix debug
 
 # The debug bed: lockdep/KASAN/kmemleak kernels built from Debian's
 # linux-source (6.12 and 6.1; cold ~30 min each, then cached), the proofs
@@ -97,6 +97,25 @@ dist:
 check-dkms:
 	@tests/run dkms
 
+# Fleets: a binary package per kernel (KVER=<release>, several, or LINE=X.Y
+# for every one the archive has), signed with SIGN_KEY/SIGN_CERT if given;
+# the self-test package; a signed apt repository of all of them
+# (REPO_KEY=<gpg key id>).
+SIGN_KEY ?=
+SIGN_CERT ?=
+REPO_KEY ?=
+fleet_vars = $(foreach k,$(KVER),KVER=$(k)) $(if $(LINE_SET),LINE=$(LINE)) \
+	$(if $(SIGN_KEY),SIGN_KEY=$(SIGN_KEY)) $(if $(SIGN_CERT),SIGN_CERT=$(SIGN_CERT))
+LINE_SET = $(filter command line,$(origin LINE))
+modules-deb:
+	@scripts/kvm-riscv-pkg modules-deb $(fleet_vars)
+tests-deb:
+	@scripts/kvm-riscv-pkg tests-deb
+repo:
+	@scripts/kvm-riscv-pkg repo $(fleet_vars) $(if $(REPO_KEY),REPO_KEY=$(REPO_KEY))
+check-fleet:
+	@tests/run fleet
+
 # dkms install + modprobe natively on riscv64, in a QEMU guest (slow).
 check-native:
 	@tests/run native
@@ -104,4 +123,4 @@ check-native:
 clean:
 	rm -rf build
 
-.PHONY: bench stress audit all module fixes check check-full check-debug debug-kernel style clean bed install-tree install-src install deb dist check-dkms check-native
+.PHONY: modules-deb tests-deb repo check-fleet bench stress audit all module fixes check check-full check-debug debug-kernel style clean bed install-tree install-src install deb dist check-dkms check-native

@@ -25,6 +25,7 @@ root_ensure() {
 	fi
 	need_root "creating the Debian root $name"
 	kr_need mmdebstrap:mmdebstrap unshare:util-linux
+	case " $* " in *" --arch=riscv64 "*) root_binfmt ;; esac
 	kr_apt_setup
 	log=$KR_CACHE/root/$name.log
 	msg "creating the Debian $suite root $name in $root (once; 1-2 min) ..."
@@ -46,6 +47,22 @@ root_ensure() {
 	rm -rf "$root"
 	mv "$root.tmp" "$root"
 	echo "$root"
+}
+
+# root_binfmt: riscv64 programs run here (a riscv64 root's maintainer
+# scripts): QEMU's user-mode emulator registered with binfmt_misc, with
+# the F flag so that it works inside a chroot.  Changes the host's
+# binfmt_misc registrations (qemu-user-static's own, enabled).
+root_binfmt() {
+	[ "$(host_arch)" = riscv64 ] && return 0
+	need_root "running riscv64 programs under qemu-user"
+	kr_need qemu-riscv64-static:qemu-user-static update-binfmts:binfmt-support arch-test:arch-test
+	[ -e /proc/sys/fs/binfmt_misc/status ] || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc ||
+		die2 "cannot mount binfmt_misc" "this container may forbid it: build the riscv64 root on a machine that allows it"
+	[ -e /proc/sys/fs/binfmt_misc/qemu-riscv64 ] || update-binfmts --enable qemu-riscv64 >/dev/null 2>&1 ||
+		die2 "could not register qemu-riscv64 with binfmt_misc" "update-binfmts --enable qemu-riscv64"
+	arch-test riscv64 >/dev/null 2>&1 ||
+		die2 "riscv64 programs do not run under qemu-user here" "check /proc/sys/fs/binfmt_misc/qemu-riscv64 (flags: F)"
 }
 
 # root_suite_for_cc gcc-N -> the first suite that ships its cross compiler
