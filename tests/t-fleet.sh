@@ -76,6 +76,16 @@ check "the Release is signed by the archive key" \
 check "the repository's Packages lists the three kinds of package" \
 	test "$(grep -c '^Package: kvm-riscv-\(dkms\|tests\|modules-\)' "$repo1/dists/kvm-riscv/main/binary-riscv64/Packages")" = 3
 
+# --- Every kernel of a line, in one command.
+want=$(kr_apt_cache search --names-only '^linux-image-6\.12\.[0-9]+\+deb[0-9]+-riscv64$' 2>/dev/null |
+	awk '{print $1}' | sed 's/^linux-image-//' | while read -r k; do
+		[ -z "$(kr_candidate "linux-headers-$k" riscv64)" ] || echo "$k"; done | sort -V | tr '\n' ' ')
+t0=$(date +%s)
+got=$("$PKG" modules-deb LINE=6.12 2>"$T_WORK/line.log" | sed -n 's|.*/kvm-riscv-modules-\(.*\)_'"$V"'_riscv64.deb$|\1|p' | sort -V | tr '\n' ' ')
+sed -n 's/^kvm-riscv: modules-deb: \(kvm-riscv-modules.*\)/\1/p' "$T_WORK/line.log" | sed 's/^/#   /'
+check "make modules-deb LINE=6.12: a package for each 6.12 kernel the archive has ($got; $(( $(date +%s) - t0 )) s)" \
+	test -n "$got" -a "$got" = "$want"
+
 # --- Version 2: the same project one changelog entry later, as a
 # release would be.
 n=$T_WORK/next; mkdir -p "$n"
