@@ -93,6 +93,7 @@ guest_code_start:
 	j	reinstall_entry
 	j	pmuoob_entry
 	j	armsnap_entry
+	j	fuzz_entry
 
 halt:
 	wfi
@@ -839,6 +840,221 @@ hsm_park:
 	addi	t1, t1, 1
 	sd	t1, 0(t0)
 	j	hsm_park
+
+
+/*
+ * fuzz: a0 = seed, a1 = number of SBI calls.  Extension, function and
+ * arguments come from a xorshift64 generator seeded by the VMM (the same
+ * seed, the same calls), biased to BASE, HSM and PMU, then TIME, IPI,
+ * RFENCE, STA, what KVM forwards to the VMM, and any 32-bit id.  Left out:
+ * the calls that end the run by design (HSM stop and suspend of this only
+ * hart, SRST, SUSP, legacy shutdown) and our own extension.  Shared-memory
+ * addresses are 0, -1, small, FUZZ_SCRATCH (aligned or not), the
+ * memslot's last bytes, no memslot, or random: KVM may write there.
+ * Every sbiret.error must be an SBI error code (0 .. -13); the rest is
+ * counted in RES() and FUZZ_HIST.
+ *
+ * s0 generator, s1 calls, s2 done, s3 hash, s4 ext, s5 fid, s6-s11 args.
+ */
+.macro RNG rd
+	slli	t0, s0, 13
+	xor	s0, s0, t0
+	srli	t0, s0, 7
+	xor	s0, s0, t0
+	slli	t0, s0, 17
+	xor	s0, s0, t0
+	mv	\rd, s0
+.endm
+
+fuzz_entry:
+	lla	t0, fuzz_trap
+	csrw	stvec, t0
+	mv	s0, a0
+	bnez	s0, 1f
+	li	s0, 0x9e3779b97f4a7c15
+1:	mv	s1, a1
+	li	s2, 0
+	li	s3, 0xcbf29ce484222325
+fuzz_loop:
+	bgeu	s2, s1, fuzz_end
+	RNG	t1
+	andi	t2, t1, 15
+	srli	t1, t1, 4
+	andi	s5, t1, 7
+	srli	t1, t1, 3
+	li	t0, 3
+	bltu	t2, t0, 10f
+	li	t0, 6
+	bltu	t2, t0, 11f
+	li	t0, 10
+	bltu	t2, t0, 12f
+	beq	t2, t0, 13f
+	li	t0, 11
+	beq	t2, t0, 14f
+	li	t0, 12
+	beq	t2, t0, 15f
+	li	t0, 13
+	beq	t2, t0, 16f
+	/* any 32-bit id, function 0..15 */
+	li	t0, 0xffffffff
+	and	s4, t1, t0
+	srli	t1, t1, 32
+	andi	s5, t1, 15
+	j	fuzz_filter
+10:	li	s4, SBI_EXT_BASE
+	j	fuzz_filter
+11:	li	s4, SBI_EXT_HSM
+	j	fuzz_filter
+12:	li	s4, SBI_EXT_PMU
+	andi	t0, t1, 1		/* PMU functions 0..15 */
+	slli	t0, t0, 3
+	or	s5, s5, t0
+	j	fuzz_filter
+13:	li	s4, SBI_EXT_TIME
+	andi	s5, s5, 1
+	j	fuzz_filter
+14:	li	s4, SBI_EXT_IPI
+	andi	t0, t1, 1
+	beqz	t0, fuzz_filter
+	li	s4, SBI_EXT_RFENCE
+	j	fuzz_filter
+15:	li	s4, SBI_EXT_STA
+	andi	s5, s5, 1
+	j	fuzz_filter
+16:	/* what KVM hands to the VMM: vendor, experimental, legacy, DBCN */
+	andi	t2, t1, 3
+	srli	t1, t1, 2
+	li	t0, 0xffffff
+	and	t3, t1, t0
+	li	s4, 0x09000000
+	beqz	t2, 17f
+	li	s4, 0x08000000
+	li	t0, 1
+	beq	t2, t0, 17f
+	li	s4, SBI_EXT_DBCN
+	li	t0, 3
+	beq	t2, t0, fuzz_filter
+	andi	s4, t1, 7		/* legacy 0..7 */
+	j	fuzz_filter
+17:	or	s4, s4, t3
+fuzz_filter:
+	li	t0, SBI_EXT_HSM
+	bne	s4, t0, 1f
+	li	t0, SBI_HSM_STOP
+	beq	s5, t0, 2f
+	li	t0, 3			/* hart_suspend */
+	bne	s5, t0, 1f
+2:	li	s5, SBI_HSM_STATUS
+1:	li	t0, SBI_EXT_SRST
+	beq	s4, t0, 3f
+	li	t0, SBI_EXT_SUSP
+	beq	s4, t0, 3f
+	li	t0, VMT_EXT
+	beq	s4, t0, 3f
+	li	t0, 8			/* legacy shutdown */
+	bne	s4, t0, fuzz_args
+3:	li	s4, SBI_EXT_BASE
+fuzz_args:
+	jal	fuzz_arg
+	mv	s6, t2
+	jal	fuzz_arg
+	mv	s7, t2
+	jal	fuzz_arg
+	mv	s8, t2
+	jal	fuzz_arg
+	mv	s9, t2
+	jal	fuzz_arg
+	mv	s10, t2
+	jal	fuzz_arg
+	mv	s11, t2
+	mv	a0, s6
+	mv	a1, s7
+	mv	a2, s8
+	mv	a3, s9
+	mv	a4, s10
+	mv	a5, s11
+	mv	a6, s5
+	mv	a7, s4
+	ecall
+	/* sbiret.error: an SBI error code, counted by its value */
+	li	t0, -13
+	blt	a0, t0, 4f
+	bgtz	a0, 4f
+	neg	t1, a0
+	slli	t1, t1, 3
+	li	t0, FUZZ_HIST
+	add	t0, t0, t1
+	ld	t1, 0(t0)
+	addi	t1, t1, 1
+	sd	t1, 0(t0)
+	j	5f
+4:	INC	R_FUZZ_BAD
+	li	t0, RES(R_FUZZ_BAD_EXT)
+	sd	s4, 0(t0)
+	sd	s5, 8(t0)
+	sd	a0, 16(t0)
+5:	xor	s3, s3, s4
+	slli	t0, s5, 32
+	xor	s3, s3, t0
+	xor	s3, s3, a0
+	li	t0, 0x100000001b3
+	mul	s3, s3, t0
+	addi	s2, s2, 1
+	j	fuzz_loop
+fuzz_end:
+	li	t0, RES(R_FUZZ_HASH)
+	sd	s3, 0(t0)
+	mv	a0, s2
+	VMT	VMT_DONE
+	j	halt
+
+/* t2 = an argument: 0, 1, -1, small, scratch, scratch + odd, edge, random */
+fuzz_arg:
+	RNG	t1
+	andi	t3, t1, 7
+	srli	t1, t1, 3
+	li	t2, 0
+	beqz	t3, 9f
+	li	t2, 1
+	li	t0, 1
+	beq	t3, t0, 9f
+	li	t2, -1
+	li	t0, 2
+	beq	t3, t0, 9f
+	andi	t2, t1, 63
+	li	t0, 3
+	beq	t3, t0, 9f
+	li	t2, FUZZ_SCRATCH
+	li	t0, 4
+	beq	t3, t0, 9f
+	li	t0, 0xfff
+	and	t0, t1, t0
+	add	t2, t2, t0
+	li	t0, 5
+	beq	t3, t0, 9f
+	li	t2, GUEST_BASE + GUEST_SIZE - 0x40
+	andi	t0, t1, 1
+	beqz	t0, 1f
+	li	t2, GUEST_MMIO
+1:	li	t0, 6
+	beq	t3, t0, 9f
+	RNG	t2
+9:	ret
+
+/* A trap is counted and skipped: the VMM fails the run on any. */
+	.balign	4
+fuzz_trap:
+	li	t4, RES(R_FUZZ_TRAPS)
+	ld	t5, 0(t4)
+	addi	t5, t5, 1
+	sd	t5, 0(t4)
+	csrr	t5, scause
+	sd	t5, 8(t4)
+	csrr	t5, sepc
+	sd	t5, 16(t4)
+	addi	t5, t5, 4
+	csrw	sepc, t5
+	sret
 
 	.globl	guest_code_end
 guest_code_end:

@@ -24,8 +24,11 @@
 #define HSM_SEC_TIMEOUT		(GUEST_DATA + 0x3200)
 #define HSM_SEC_RESUMED		(GUEST_DATA + 0x3300)
 #define HSM_SEC_STOPFAIL	(GUEST_DATA + 0x3400)
+#define FUZZ_HIST		(GUEST_DATA + 0x3800)	/* u64[16], by -sbiret.error */
 #define SNAP_PAGE1		(GUEST_DATA + 0x10000)	/* page aligned */
 #define SNAP_PAGE2		(GUEST_DATA + 0x11000)
+/* fuzz: shared-memory addresses that are RAM point here (64 KiB). */
+#define FUZZ_SCRATCH		(GUEST_DATA + 0x20000)
 /* A snapshot area whose first page is the memslot's last: the rest is not RAM. */
 #define SNAP_EDGE		(GUEST_BASE + GUEST_SIZE - 0x1000 + 0x40)
 
@@ -42,6 +45,7 @@
 #define ENTRY_REINSTALL		36
 #define ENTRY_PMUOOB		40
 #define ENTRY_ARMSNAP		44
+#define ENTRY_FUZZ		48
 
 /*
  * Our own SBI extension, in the vendor range (0x09000000-0x09FFFFFF) that
@@ -134,6 +138,14 @@
 #define R_SNAP_CTR		8
 #define R_SNAP_TIMER_CALLS	9
 #define R_HSM_TMO		10	/* VMM: secondaries' spin bound, ticks */
+#define R_FUZZ_HASH		11	/* FNV-1a of (ext, fid, error) per call */
+#define R_FUZZ_BAD		12	/* calls whose error is no SBI error code */
+#define R_FUZZ_BAD_EXT		13	/* the last such call: ext, fid, error */
+#define R_FUZZ_BAD_FID		14
+#define R_FUZZ_BAD_ERR		15
+#define R_FUZZ_TRAPS		16	/* traps that reached the guest */
+#define R_FUZZ_TRAP_CAUSE	17	/* the last one's scause, sepc */
+#define R_FUZZ_TRAP_PC		18
 
 /* SBI encodings (SBI spec v2.0). */
 #define SBI_EXT_BASE		0x10
@@ -146,6 +158,12 @@
 #define SBI_HSM_STARTED		0
 #define SBI_HSM_STOPPED		1
 #define SBI_HSM_SUSPENDED	4
+#define SBI_EXT_IPI		0x735049
+#define SBI_EXT_RFENCE		0x52464e43
+#define SBI_EXT_SRST		0x53525354
+#define SBI_EXT_SUSP		0x53555350
+#define SBI_EXT_STA		0x535441
+#define SBI_EXT_DBCN		0x4442434e
 #define SBI_EXT_PMU		0x504d55
 #define SBI_PMU_NUM_COUNTERS	0
 #define SBI_PMU_GET_INFO	1

@@ -492,6 +492,7 @@ static const struct {
 	{ "teardown-vm", cmd_teardown, "[ROUNDS]" },
 	{ "bench", cmd_bench, "ping|probe|illegal N" },
 	{ "vms", cmd_vms, "N VCPUS" },
+	{ "fuzz", cmd_fuzz, "N [SEED]" },
 };
 
 int main(int argc, char **argv)

@@ -82,5 +82,6 @@ int cmd_bench(int argc, char **argv);
 int cmd_snapshot_reinstall(int argc, char **argv);
 int cmd_pmu_oob(int argc, char **argv);
 int cmd_aia_late_vcpu(int argc, char **argv);
+int cmd_fuzz(int argc, char **argv);
 
 #endif
