@@ -32,7 +32,7 @@ st_report() {
 		"$a" "$KR_TOP/tests/selftests/tests.conf"
 }
 both() { local m; for m in stock ours; do run "$1" "$2" "$m" "${3:-aia}"; done; }
-proofs="teardown smoke exit-stats perf-fail snapshot snapshot-reinstall pmu-mask pmu-oob aia-late-vcpu hsm fuzz"
+proofs="teardown smoke exit-stats perf-fail snapshot snapshot-reinstall pmu-mask pmu-oob aia-late-vcpu hsm fuzz inst-access"
 # controls KVER: each fix's own scenario on its control module (ours on the
 # same source without that one fix) must show the fix's symptom.  A fix
 # the source has is taken out by its tests/controls/ fixture; fix 3 needs
@@ -40,7 +40,7 @@ proofs="teardown smoke exit-stats perf-fail snapshot snapshot-reinstall pmu-mask
 controls() {
 	local k=$1 sc id fx
 	fx=$("$KB" resolve KVER="$k" | kr_field FIXES)
-	for sc in teardown:2d117e67f318 exit-stats:af79caa83f6a fuzz:1762ac42eed6 snapshot:47d40d93292d perf-fail:2196c066f138 \
+	for sc in teardown:2d117e67f318 exit-stats:af79caa83f6a inst-access:af79caa83f6a fuzz:1762ac42eed6 snapshot:47d40d93292d perf-fail:2196c066f138 \
 		pmu-mask:1762ac42eed6 snapshot-reinstall:b7749531a9b1 pmu-oob:5c1bb0787111 \
 		pmu-oob:99594f75b49e aia-late-vcpu:11366ead4f14 aia-late-vcpu:aeb1d17d1af5 \
 		aia-late-vcpu:003b9dae53ae; do

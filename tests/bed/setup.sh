@@ -89,6 +89,9 @@ bed_boot() {
 		mach=virt
 		cpu=rv64,h=true,sstc=true,sscofpmf=true,svinval=true
 	fi
+	# BED_CPU_EXTRA: more -cpu properties, to show a check failing on
+	# another CPU (e.g. pmu-mask=0: no programmable counters).
+	[ -z "${BED_CPU_EXTRA:-}" ] || cpu=$cpu,$BED_CPU_EXTRA
 	timeout "$limit" "$QEMU" -L "$QEMU_DATA" -M "$mach" -cpu "$cpu" -smp 2 -m "$mem" \
 		-nographic -no-reboot -kernel "$BED_K/vmlinuz" -initrd "$initrd" \
 		-append "$append" </dev/null >"$log" 2>&1

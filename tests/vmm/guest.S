@@ -94,6 +94,7 @@ guest_code_start:
 	j	pmuoob_entry
 	j	armsnap_entry
 	j	fuzz_entry
+	j	ifetch_entry
 
 halt:
 	wfi
@@ -189,7 +190,21 @@ stats_entry:
 	amoadd.w t3, t4, (s5)
 	addi	t2, t2, -1
 	j	1b
-6:	li	a0, 0
+6:	/* Access faults: loads and stores at GUEST_ACCESS, as many as RES says. */
+	li	s5, GUEST_ACCESS
+	li	t0, RES(R_ACC_LOADS)
+	ld	t2, 0(t0)
+1:	beqz	t2, 2f
+	ld	t3, 0(s5)
+	addi	t2, t2, -1
+	j	1b
+2:	li	t0, RES(R_ACC_STORES)
+	ld	t2, 0(t0)
+1:	beqz	t2, 7f
+	sd	t3, 0(s5)
+	addi	t2, t2, -1
+	j	1b
+7:	li	a0, 0
 	VMT	VMT_DONE
 	j	halt
 
@@ -1054,6 +1069,36 @@ fuzz_trap:
 	sd	t5, 16(t4)
 	addi	t5, t5, 4
 	csrw	sepc, t5
+	sret
+
+/*
+ * inst-access: a0 = number of calls into GUEST_ACCESS.  Each fetch there
+ * is an instruction access fault; the handler counts it (TRAP_COUNTS[1])
+ * and returns to the caller.
+ */
+ifetch_entry:
+	lla	t0, ifetch_trap
+	csrw	stvec, t0
+	mv	s0, a0
+	li	s5, GUEST_ACCESS
+1:	beqz	s0, 2f
+	jalr	ra, 0(s5)
+	addi	s0, s0, -1
+	j	1b
+2:	li	a0, 0
+	VMT	VMT_DONE
+	j	halt
+
+	.balign	4
+ifetch_trap:
+	csrr	t6, scause
+	li	t5, 1			/* instruction access fault */
+	bne	t6, t5, unexpected_trap
+	li	t5, TRAP_COUNTS + 8
+	ld	t6, 0(t5)
+	addi	t6, t6, 1
+	sd	t6, 0(t5)
+	csrw	sepc, ra
 	sret
 
 	.globl	guest_code_end

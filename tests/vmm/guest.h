@@ -13,6 +13,13 @@
 /* Never backed by a memslot: accesses exit as KVM_EXIT_MMIO. */
 #define GUEST_MMIO		0x40000000
 
+/*
+ * A memslot of one page whose host side is a hole in the host's physical
+ * map (kvmtest maps it from /dev/mem): every access to it is an access
+ * fault, which KVM hands back to the guest.
+ */
+#define GUEST_ACCESS		0x70000000
+
 /* Data area the guest writes and the VMM reads (and vice versa). */
 #define GUEST_DATA		0x80100000
 #define RES(n)			(GUEST_DATA + 8 * (n))	/* u64 results */
@@ -46,6 +53,7 @@
 #define ENTRY_PMUOOB		40
 #define ENTRY_ARMSNAP		44
 #define ENTRY_FUZZ		48
+#define ENTRY_IFETCH		52
 
 /*
  * Our own SBI extension, in the vendor range (0x09000000-0x09FFFFFF) that
@@ -146,6 +154,8 @@
 #define R_FUZZ_TRAPS		16	/* traps that reached the guest */
 #define R_FUZZ_TRAP_CAUSE	17	/* the last one's scause, sepc */
 #define R_FUZZ_TRAP_PC		18
+#define R_ACC_LOADS		19	/* exit-stats: loads and stores at GUEST_ACCESS */
+#define R_ACC_STORES		20
 
 /* SBI encodings (SBI spec v2.0). */
 #define SBI_EXT_BASE		0x10

@@ -480,7 +480,8 @@ static const struct {
 	const char *usage;
 } cmds[] = {
 	{ "smoke", cmd_smoke, "[PINGS]" },
-	{ "exit-stats", cmd_exit_stats, "[K M N] [--kind plain|atomic|both]" },
+	{ "exit-stats", cmd_exit_stats, "[K M N] [--kind plain|atomic|both] [--access LOADS STORES [--hole HPA]]" },
+	{ "inst-access", cmd_inst_access, "[N] [--hole HPA]" },
 	{ "perf-fail", cmd_perf_fail, "" },
 	{ "snapshot", cmd_snapshot, "[--allow-absent] [--no-close]" },
 	{ "snapshot-edge", cmd_snapshot_edge, "" },

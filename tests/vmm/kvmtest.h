@@ -83,5 +83,7 @@ int cmd_snapshot_reinstall(int argc, char **argv);
 int cmd_pmu_oob(int argc, char **argv);
 int cmd_aia_late_vcpu(int argc, char **argv);
 int cmd_fuzz(int argc, char **argv);
+int cmd_inst_access(int argc, char **argv);
+void map_hole(struct vm *vm, unsigned long hpa);
 
 #endif

@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -104,6 +106,40 @@ static bool debugfs_read(struct vm *vm, const char *name, uint64_t *val)
 	return n == 1;
 }
 
+/*
+ * Memslot 1: one page at GUEST_ACCESS backed by /dev/mem at HPA, a hole in
+ * the host's physical map (QEMU's virt machine: 0x200000, between its RTC
+ * and CLINT).  KVM maps such a VM_PFNMAP range as I/O; the hart raises an
+ * access fault on every guest access to it, which KVM redirects.  No
+ * PROT_EXEC: the host would flush the icache through a struct page the
+ * hole does not have (Debian's 6.12.107 oopses in flush_icache_pte); KVM
+ * gives the guest execute permission on its own G-stage fault.
+ */
+void map_hole(struct vm *vm, unsigned long hpa)
+{
+	struct kvm_userspace_memory_region region = {
+		.slot = 1,
+		.guest_phys_addr = GUEST_ACCESS,
+		.memory_size = 0x1000,
+	};
+	void *p;
+	int fd;
+
+	fd = open("/dev/mem", O_RDWR | O_SYNC);
+	if (fd < 0)
+		result_fail("open /dev/mem: %s (needs CONFIG_DEVMEM and root)", strerror(errno));
+	p = mmap(NULL, 0x1000, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)hpa);
+	if (p == MAP_FAILED)
+		result_fail("mmap of /dev/mem at 0x%lx: %s (not a hole, or STRICT_DEVMEM refuses it)",
+			    hpa, strerror(errno));
+	close(fd);
+	region.userspace_addr = (uintptr_t)p;
+	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &region))
+		result_fail("KVM_SET_USER_MEMORY_REGION of the hole page: %s", strerror(errno));
+	note("access: guest 0x%x is host physical 0x%lx (no device: every access faults)",
+	     GUEST_ACCESS, hpa);
+}
+
 enum {
 	S_EXITS, S_ILLEGAL, S_LOAD_MISAL, S_STORE_MISAL, S_LOAD_ACCESS,
 	S_STORE_ACCESS, S_NR
@@ -123,7 +159,8 @@ int cmd_exit_stats(int argc, char **argv)
 	 * so after reading KVM_HEDELEG_DEFAULT in the kernel's source.
 	 */
 	bool illegal_delegated = false;
-	unsigned long via_kvm;
+	unsigned long via_kvm, acc_loads = 0, acc_stores = 0, hole = 0x200000;
+	bool access = false;
 	uint64_t before[S_NR], after[S_NR], dbg, g[16];
 	bool have[S_NR], have_dbg;
 	struct kvm_run *run;
@@ -135,6 +172,12 @@ int cmd_exit_stats(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--illegal-delegated")) {
 			illegal_delegated = true;
+		} else if (!strcmp(argv[i], "--access") && i + 2 < argc) {
+			access = true;
+			acc_loads = strtoul(argv[++i], NULL, 0);
+			acc_stores = strtoul(argv[++i], NULL, 0);
+		} else if (!strcmp(argv[i], "--hole") && i + 1 < argc) {
+			hole = strtoul(argv[++i], NULL, 0);
 		} else if (!strcmp(argv[i], "--kind") && i + 1 < argc) {
 			i++;
 			if (!strcmp(argv[i], "plain"))
@@ -155,7 +198,7 @@ int cmd_exit_stats(int argc, char **argv)
 			n = strtoul(argv[i], NULL, 0);
 			nr++;
 		} else {
-			result_fail("exit-stats: usage: exit-stats [K M N] [--kind plain|atomic|both] [--illegal-delegated]");
+			result_fail("exit-stats: usage: exit-stats [K M N] [--kind plain|atomic|both] [--illegal-delegated] [--access LOADS STORES [--hole HPA]]");
 		}
 	}
 
@@ -176,6 +219,11 @@ int cmd_exit_stats(int argc, char **argv)
 		result_absent("instr_illegal_exits");
 	}
 
+	if (access) {
+		map_hole(&vm, hole);
+		*(uint64_t *)gpa_ptr(&vm, RES(R_ACC_LOADS), 8) = acc_loads;
+		*(uint64_t *)gpa_ptr(&vm, RES(R_ACC_STORES), 8) = acc_stores;
+	}
 	vcpu_enter(v, ENTRY_STATS, k, m, n, kinds);
 	run = next_exit(v, "exit-stats");
 	if (!is_vmt(run, VMT_DONE))
@@ -255,6 +303,15 @@ int cmd_exit_stats(int argc, char **argv)
 	if (after[S_STORE_ACCESS] - before[S_STORE_ACCESS] != g[7])
 		result_fail("exit-stats: store_access_exits counted %" PRIu64 ", guest saw %" PRIu64,
 			    after[S_STORE_ACCESS] - before[S_STORE_ACCESS], g[7]);
+	/* Access faults: the guest made exactly these, so the count is known. */
+	if (access) {
+		note("exit-stats: access faults: %lu loads and %lu stores at the hole, guest saw %" PRIu64 " and %" PRIu64 ", KVM counted %" PRIu64 " and %" PRIu64,
+		     acc_loads, acc_stores, g[5], g[7], after[S_LOAD_ACCESS] - before[S_LOAD_ACCESS],
+		     after[S_STORE_ACCESS] - before[S_STORE_ACCESS]);
+		if (g[5] != acc_loads || g[7] != acc_stores)
+			result_fail("exit-stats: the guest saw %" PRIu64 " load and %" PRIu64 " store access faults, expected %lu and %lu",
+				    g[5], g[7], acc_loads, acc_stores);
+	}
 	if (after[S_EXITS] - before[S_EXITS] < via_kvm + g[4] + g[5] + g[6] + g[7])
 		result_fail("exit-stats: exits grew by %" PRIu64 ", fewer than the traps counted",
 			    after[S_EXITS] - before[S_EXITS]);
@@ -265,6 +322,40 @@ int cmd_exit_stats(int argc, char **argv)
 
 	close(st.fd);
 	free(st.desc);
+	vm_close_fds(&vm);
+	vm_free_mem(&vm);
+	result_pass();
+}
+
+/*
+ * inst-access [N]: N calls into the hole page; each fetch is an
+ * instruction access fault, which KVM must hand to the guest (upstream
+ * 51c58956732b) instead of failing KVM_RUN with EFAULT.
+ */
+int cmd_inst_access(int argc, char **argv)
+{
+	unsigned long n = 3, hole = 0x200000, seen;
+	struct kvm_run *run;
+	struct vm vm;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--hole") && i + 1 < argc)
+			hole = strtoul(argv[++i], NULL, 0);
+		else
+			n = strtoul(argv[i], NULL, 0);
+	}
+	vm_create(&vm, 1, false);
+	map_hole(&vm, hole);
+	vcpu_enter(&vm.vcpu[0], ENTRY_IFETCH, n, 0, 0, 0);
+	run = next_exit(&vm.vcpu[0], "inst-access");
+	if (!is_vmt(run, VMT_DONE))
+		result_fail("inst-access: expected done, got exit %s", exit_name(run->exit_reason));
+	seen = guest_u64(&vm, TRAP_COUNTS + 8);
+	note("inst-access: %lu calls into the hole, the guest's handler saw %lu instruction access faults",
+	     n, seen);
+	if (seen != n)
+		result_fail("inst-access: the guest saw %lu instruction access faults, expected %lu", seen, n);
 	vm_close_fds(&vm);
 	vm_free_mem(&vm);
 	result_pass();
