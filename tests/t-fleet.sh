@@ -117,14 +117,10 @@ install -m 755 "$KR_TOP/tests/fleet/init" "$r/init"
 (cd "$r" && find . | cpio -o -H newc --quiet) > "$T_WORK/fleet.cpio"
 rm -rf "$r"
 log=$KR_TOP/build/fleet-$K.log
-t0=$(date +%s)
-rc=0
-bed_boot "$log" "${FLEET_TIMEOUT:-1800}" aia 4G "$T_WORK/fleet.cpio" "console=ttyS0 rdinit=/init panic=-1 quiet" || rc=$?
-secs=$(( $(date +%s) - t0 ))
+bed_system "$log" "${FLEET_TIMEOUT:-1800}" "$T_WORK/fleet.cpio" FLT
 flt() { bed_field "$log" FLT "$1"; }
-bed_lines "$log" FLT | sed 's/^/#   /'
 
-check "the guest finished (${secs} s, QEMU exit $rc; log: $log)" grep -qx 'DONE' <(bed_lines "$log" FLT)
+check "the guest finished ($BED_SECS s, QEMU exit $BED_RC; log: $log)" grep -qx 'DONE' <(bed_lines "$log" FLT)
 check "apt update verifies the signed repository" test "$(flt 'update-rc=')" = 0
 check "apt-get install kvm-riscv-modules-$K kvm-riscv-tests" test "$(flt 'install-rc=')" = 0 -a "$(flt 'installed=')" = "$V"
 check "modinfo -n kvm: updates/kvm.ko" test "$(flt 'modinfo-path=')" = "/lib/modules/$K/updates/kvm.ko"

@@ -49,15 +49,10 @@ install -m 755 "$KR_TOP/tests/native/init" "$r/init"
 rm -rf "$r"
 
 log=$KR_TOP/build/native-$K.log
-mkdir -p "$KR_TOP/build"
-t0=$(date +%s)
-rc=0
-bed_boot "$log" "${NATIVE_TIMEOUT:-3600}" aia 4G "$T_WORK/native.cpio" "console=ttyS0 rdinit=/init panic=-1 quiet" || rc=$?
-secs=$(( $(date +%s) - t0 ))
+bed_system "$log" "${NATIVE_TIMEOUT:-3600}" "$T_WORK/native.cpio" NAT
 nat() { bed_field "$log" NAT "$1"; }
-bed_lines "$log" NAT | sed 's/^/#   /'
 
-check "the guest finished (${secs} s, QEMU exit $rc; log: $log)" grep -qx 'DONE' <(bed_lines "$log" NAT)
+check "the guest finished ($BED_SECS s, QEMU exit $BED_RC; log: $log)" grep -qx 'DONE' <(bed_lines "$log" NAT)
 check "dkms install on riscv64 for $K: $(nat 'dkms-install-rc=')" \
 	test "$(nat 'dkms-install-rc=' | cut -d' ' -f1)" = 0
 check "dkms status: installed" grep -q "kvm-riscv/$V, $K, riscv64: installed" <<<"$(nat 'status=')"

@@ -97,6 +97,19 @@ bed_boot() {
 		-append "$append" </dev/null >"$log" 2>&1
 }
 
+# bed_system LOG LIMIT INITRD TAG: boot a whole Debian system in RAM (its
+# /init reports "TAG: ..." lines and powers off) on the AIA machine; the
+# lines are printed as TAP comments.  Sets BED_RC (QEMU's status) and
+# BED_SECS.
+bed_system() {
+	local t0
+	mkdir -p "$(dirname "$1")"
+	t0=$(date +%s) BED_RC=0
+	bed_boot "$1" "$2" aia 4G "$3" "console=ttyS0 rdinit=/init panic=-1 quiet" || BED_RC=$?
+	BED_SECS=$(( $(date +%s) - t0 ))
+	bed_lines "$1" "$4" | sed 's/^/#   /'
+}
+
 # bed_lines LOG TAG: the guest's "TAG: ..." report lines (console CRs dropped).
 bed_lines() { tr -d '\r' < "$1" | sed -n "s/^$2: //p"; }
 # bed_field LOG TAG KEY: the rest of the first "TAG: KEY..." line.
