@@ -20,6 +20,6 @@ mkdir -p "$out"
 $cc $cflags -march=rv64imafd_zicsr -mabi=lp64d -c -o "$out/guest.o" "$src/guest.S"
 # shellcheck disable=SC2086
 $cc $cflags -static -pthread -o "$out/kvmtest" \
-	"$src/kvmtest.c" "$src/stats.c" "$src/pmu.c" "$src/hsm.c" "$src/bench.c" "$src/aia.c" "$src/fuzz.c" "$out/guest.o"
+	"$src/kvmtest.c" "$src/stats.c" "$src/pmu.c" "$src/hsm.c" "$src/bench.c" "$src/aia.c" "$src/fuzz.c" "$src/backports.c" "$out/guest.o"
 rm -f "$out/guest.o"
 echo "built $out/kvmtest"

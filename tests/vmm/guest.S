@@ -95,6 +95,8 @@ guest_code_start:
 	j	armsnap_entry
 	j	fuzz_entry
 	j	ifetch_entry
+	j	mmiosign_entry
+	j	timer_entry
 
 halt:
 	wfi
@@ -1100,6 +1102,42 @@ ifetch_trap:
 	sd	t6, 0(t5)
 	csrw	sepc, ra
 	sret
+
+/*
+ * mmio-sign: byte, half and word loads, signed, then an unsigned byte,
+ * from GUEST_MMIO; the VMM answers each with its sign bit set.  The
+ * values the loads gave go to R_MMIO_*.
+ */
+mmiosign_entry:
+	DEFAULT_TRAP
+	li	s1, GUEST_MMIO
+	lb	s2, 0(s1)
+	lh	s3, 0(s1)
+	lw	s4, 0(s1)
+	lbu	s5, 0(s1)
+	li	t0, RES(R_MMIO_LB)
+	sd	s2, 0(t0)
+	sd	s3, 8(t0)
+	sd	s4, 16(t0)
+	sd	s5, 24(t0)
+	li	a0, 0
+	VMT	VMT_DONE
+	j	halt
+
+/*
+ * timer-restore: a0 = spin iterations; then report sip (STIP: a timer
+ * interrupt pending for the guest).  The guest never programs the timer:
+ * what it sees is what the VMM restored.
+ */
+timer_entry:
+	DEFAULT_TRAP
+	mv	s0, a0
+1:	beqz	s0, 2f
+	addi	s0, s0, -1
+	j	1b
+2:	csrr	a0, sip
+	VMT	VMT_DONE
+	j	halt
 
 	.globl	guest_code_end
 guest_code_end:

@@ -54,6 +54,8 @@
 #define ENTRY_ARMSNAP		44
 #define ENTRY_FUZZ		48
 #define ENTRY_IFETCH		52
+#define ENTRY_MMIOSIGN		56
+#define ENTRY_TIMER		60
 
 /*
  * Our own SBI extension, in the vendor range (0x09000000-0x09FFFFFF) that
@@ -156,6 +158,10 @@
 #define R_FUZZ_TRAP_PC		18
 #define R_ACC_LOADS		19	/* exit-stats: loads and stores at GUEST_ACCESS */
 #define R_ACC_STORES		20
+#define R_MMIO_LB		21	/* mmio-sign: what lb, lh, lw, lbu gave */
+#define R_MMIO_LH		22
+#define R_MMIO_LW		23
+#define R_MMIO_LBU		24
 
 /* SBI encodings (SBI spec v2.0). */
 #define SBI_EXT_BASE		0x10

@@ -481,7 +481,12 @@ static const struct {
 } cmds[] = {
 	{ "smoke", cmd_smoke, "[PINGS]" },
 	{ "exit-stats", cmd_exit_stats, "[K M N] [--kind plain|atomic|both] [--access LOADS STORES [--hole HPA]]" },
-	{ "inst-access", cmd_inst_access, "[N] [--hole HPA]" },
+	{ "inst-access", cmd_inst_access, "[N] [--hole HPA | --unbacked]" },
+	{ "mmio-sign", cmd_mmio_sign, "" },
+	{ "sta-align", cmd_sta_align, "" },
+	{ "sta-hva", cmd_sta_hva, "" },
+	{ "timer-restore", cmd_timer_restore, "[SPINS]" },
+	{ "hugetlb-slot", cmd_hugetlb_slot, "" },
 	{ "perf-fail", cmd_perf_fail, "" },
 	{ "snapshot", cmd_snapshot, "[--allow-absent] [--no-close]" },
 	{ "snapshot-edge", cmd_snapshot_edge, "" },

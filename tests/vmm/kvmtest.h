@@ -84,6 +84,11 @@ int cmd_pmu_oob(int argc, char **argv);
 int cmd_aia_late_vcpu(int argc, char **argv);
 int cmd_fuzz(int argc, char **argv);
 int cmd_inst_access(int argc, char **argv);
+int cmd_mmio_sign(int argc, char **argv);
+int cmd_sta_align(int argc, char **argv);
+int cmd_sta_hva(int argc, char **argv);
+int cmd_timer_restore(int argc, char **argv);
+int cmd_hugetlb_slot(int argc, char **argv);
 void map_hole(struct vm *vm, unsigned long hpa);
 
 #endif

@@ -335,6 +335,7 @@ int cmd_exit_stats(int argc, char **argv)
 int cmd_inst_access(int argc, char **argv)
 {
 	unsigned long n = 3, hole = 0x200000, seen;
+	bool unbacked = false;
 	struct kvm_run *run;
 	struct vm vm;
 	int i;
@@ -342,11 +343,17 @@ int cmd_inst_access(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--hole") && i + 1 < argc)
 			hole = strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--unbacked"))
+			unbacked = true;
 		else
 			n = strtoul(argv[i], NULL, 0);
 	}
 	vm_create(&vm, 1, false);
-	map_hole(&vm, hole);
+	/* --unbacked: no memslot at all there (4d638dc09128), not a hole (51c58956732b). */
+	if (unbacked)
+		note("inst-access: guest 0x%x has no memslot", GUEST_ACCESS);
+	else
+		map_hole(&vm, hole);
 	vcpu_enter(&vm.vcpu[0], ENTRY_IFETCH, n, 0, 0, 0);
 	run = next_exit(&vm.vcpu[0], "inst-access");
 	if (!is_vmt(run, VMT_DONE))

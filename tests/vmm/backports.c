@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Scenarios of the security series: each drives a path an upstream fix
+ * changes and fails with that fix's symptom where the fix is missing.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "kvmtest.h"
+
+#define STA_REG(name)	(KVM_REG_RISCV | KVM_REG_SIZE_U64 | KVM_REG_RISCV_SBI_STATE | \
+			 KVM_REG_RISCV_SBI_STA | KVM_REG_RISCV_SBI_STA_REG(name))
+
+static int set_reg_errno(struct vcpu *v, uint64_t id, uint64_t val)
+{
+	struct kvm_one_reg reg = { .id = id, .addr = (uintptr_t)&val };
+
+	return ioctl(v->fd, KVM_SET_ONE_REG, &reg) ? errno : 0;
+}
+
+/*
+ * c7832534a816: the guest's lb/lh/lw from MMIO must come back sign-extended
+ * (lbu zero-extended).
+ */
+int cmd_mmio_sign(int argc, char **argv)
+{
+	static const struct { const char *insn; unsigned int len; uint64_t data, want; } ld[] = {
+		{ "lb", 1, 0x80, 0xffffffffffffff80ULL },
+		{ "lh", 2, 0x8000, 0xffffffffffff8000ULL },
+		{ "lw", 4, 0x80000000, 0xffffffff80000000ULL },
+		{ "lbu", 1, 0x80, 0x80 },
+	};
+	struct kvm_run *run;
+	struct vm vm;
+	uint64_t got[4];
+	unsigned int i;
+	int bad = -1;
+
+	(void)argc; (void)argv;
+	vm_create(&vm, 1, false);
+	vcpu_enter(&vm.vcpu[0], ENTRY_MMIOSIGN, 0, 0, 0, 0);
+	for (i = 0; i < ARRAY_SIZE(ld); i++) {
+		run = next_exit(&vm.vcpu[0], "mmio-sign");
+		if (run->exit_reason != KVM_EXIT_MMIO || run->mmio.is_write ||
+		    run->mmio.phys_addr != GUEST_MMIO || run->mmio.len != ld[i].len)
+			result_fail("mmio-sign: %s: expected a %u-byte MMIO load at 0x%x, got exit %s write %d addr 0x%llx len %u",
+				    ld[i].insn, ld[i].len, GUEST_MMIO, exit_name(run->exit_reason),
+				    run->mmio.is_write, (unsigned long long)run->mmio.phys_addr,
+				    run->mmio.len);
+		memcpy(run->mmio.data, &ld[i].data, ld[i].len);
+	}
+	run = next_exit(&vm.vcpu[0], "mmio-sign");
+	if (!is_vmt(run, VMT_DONE))
+		result_fail("mmio-sign: expected done, got exit %s", exit_name(run->exit_reason));
+	for (i = 0; i < ARRAY_SIZE(ld); i++) {
+		got[i] = guest_u64(&vm, RES(R_MMIO_LB + i));
+		note("mmio-sign: %s of 0x%llx gave 0x%016llx (expected 0x%016llx)", ld[i].insn,
+		     (unsigned long long)ld[i].data, (unsigned long long)got[i],
+		     (unsigned long long)ld[i].want);
+		if (got[i] != ld[i].want && bad < 0)
+			bad = i;
+	}
+	if (bad >= 0)
+		result_fail("mmio-sign: %s of 0x%llx from MMIO gave 0x%llx: %s",
+			    ld[bad].insn, (unsigned long long)ld[bad].data,
+			    (unsigned long long)got[bad],
+			    got[bad] == ld[bad].data ? "zero-extended, not sign-extended" : "wrong value");
+	vm_close_fds(&vm);
+	vm_free_mem(&vm);
+	result_pass();
+}
+
+/*
+ * fa9681ed5c6a: KVM_SET_ONE_REG of the SBI STA shared memory must refuse an
+ * address that is not 64-byte aligned (the SBI call does); an aligned one
+ * and "none" (all ones) are taken.
+ */
+int cmd_sta_align(int argc, char **argv)
+{
+	uint64_t unaligned = GUEST_BASE + 0x1000 - 8, aligned = GUEST_BASE + 0x1000;
+	struct vcpu *v;
+	struct vm vm;
+	int e;
+
+	(void)argc; (void)argv;
+	vm_create(&vm, 1, false);
+	v = &vm.vcpu[0];
+	e = set_reg_errno(v, STA_REG(shmem_lo), aligned);
+	if (e == ENOENT || e == EINVAL)
+		result_fail("sta-align: the STA shmem register is not there (%s): no SBI STA in this kernel?",
+			    strerror(e));
+	if (e)
+		result_fail("sta-align: setting an aligned shmem 0x%llx failed: %s",
+			    (unsigned long long)aligned, strerror(e));
+	e = set_reg_errno(v, STA_REG(shmem_lo), unaligned);
+	note("sta-align: shmem_lo = 0x%llx (8 bytes before a page end): %s",
+	     (unsigned long long)unaligned, e ? strerror(e) : "accepted");
+	if (!e)
+		result_fail("sta-align: KVM accepted the unaligned STA shmem 0x%llx (now 0x%llx)",
+			    (unsigned long long)unaligned,
+			    (unsigned long long)vcpu_get_reg(v, STA_REG(shmem_lo)));
+	if (e != EINVAL)
+		result_fail("sta-align: unaligned shmem refused with %s, expected EINVAL", strerror(e));
+	if (vcpu_get_reg(v, STA_REG(shmem_lo)) != aligned)
+		result_fail("sta-align: the refused write changed shmem to 0x%llx",
+			    (unsigned long long)vcpu_get_reg(v, STA_REG(shmem_lo)));
+	e = set_reg_errno(v, STA_REG(shmem_lo), ~0ULL);
+	if (e)
+		result_fail("sta-align: disabling (all ones) failed: %s", strerror(e));
+	vm_close_fds(&vm);
+	vm_free_mem(&vm);
+	result_pass();
+}
+
+/*
+ * 653f17c74260: an STA shmem the VMM points at a GPA without memslot; the
+ * vCPU's next load records steal time there.  The guest must run on and
+ * KVM drop the address; the host WARN of a module without the fix is read
+ * from dmesg by the bed.
+ */
+int cmd_sta_hva(int argc, char **argv)
+{
+	struct kvm_run *run;
+	struct vcpu *v;
+	struct vm vm;
+	uint64_t after;
+	int e;
+
+	(void)argc; (void)argv;
+	vm_create(&vm, 1, false);
+	v = &vm.vcpu[0];
+	e = set_reg_errno(v, STA_REG(shmem_lo), GUEST_MMIO);
+	if (e)
+		result_fail("sta-hva: setting shmem 0x%x (no memslot) failed: %s", GUEST_MMIO, strerror(e));
+	vcpu_enter(v, ENTRY_SMOKE, 1, GUEST_MMIO, 0, 0);
+	run = next_exit(v, "sta-hva");
+	if (!is_vmt(run, VMT_PING))
+		result_fail("sta-hva: expected a ping, got exit %s", exit_name(run->exit_reason));
+	run->riscv_sbi.ret[1] = 0 ^ PING_XOR;
+	run = next_exit(v, "sta-hva");	/* MMIO store */
+	run = next_exit(v, "sta-hva");	/* MMIO load */
+	run = next_exit(v, "sta-hva");
+	if (!is_vmt(run, VMT_DONE))
+		result_fail("sta-hva: expected done, got exit %s", exit_name(run->exit_reason));
+	after = vcpu_get_reg(v, STA_REG(shmem_lo));
+	note("sta-hva: shmem 0x%x without memslot; after the run KVM has 0x%llx", GUEST_MMIO,
+	     (unsigned long long)after);
+	if (after != ~0ULL)
+		result_fail("sta-hva: KVM kept the STA shmem 0x%llx that has no memslot",
+			    (unsigned long long)after);
+	vm_close_fds(&vm);
+	vm_free_mem(&vm);
+	result_pass();
+}
+
+/*
+ * 6d4c17ed5620: restore a timer (compare far ahead, state on) through
+ * ONE_REG, as after a migration; the guest must not see a timer interrupt.
+ */
+int cmd_timer_restore(int argc, char **argv)
+{
+	unsigned long spin = argc > 1 ? strtoul(argv[1], NULL, 0) : 200000;
+	struct kvm_run *run;
+	struct vcpu *v;
+	struct vm vm;
+	uint64_t now_t, cmp, sip;
+
+	vm_create(&vm, 1, false);
+	v = &vm.vcpu[0];
+	now_t = vcpu_get_reg(v, TIMER_REG(time));
+	cmp = now_t + vcpu_get_reg(v, TIMER_REG(frequency)) * 3600;
+	vcpu_set_reg(v, TIMER_REG(compare), cmp);
+	vcpu_set_reg(v, TIMER_REG(state), KVM_RISCV_TIMER_STATE_ON);
+	note("timer-restore: time 0x%llx, compare 0x%llx (an hour ahead), state on",
+	     (unsigned long long)now_t, (unsigned long long)cmp);
+	vcpu_enter(v, ENTRY_TIMER, spin, 0, 0, 0);
+	run = next_exit(v, "timer-restore");
+	if (!is_vmt(run, VMT_DONE))
+		result_fail("timer-restore: expected done, got exit %s", exit_name(run->exit_reason));
+	sip = run->riscv_sbi.args[0];
+	note("timer-restore: the guest's sip after %lu spins: 0x%llx; compare now 0x%llx", spin,
+	     (unsigned long long)sip, (unsigned long long)vcpu_get_reg(v, TIMER_REG(compare)));
+	if (sip & (1 << 5))
+		result_fail("timer-restore: a timer interrupt is pending at once (sip 0x%llx) although the restored compare is an hour ahead",
+			    (unsigned long long)sip);
+	vm_close_fds(&vm);
+	vm_free_mem(&vm);
+	result_pass();
+}
+
+#define HUGE_SZ		0x200000UL
+#define HUGE_GPA	0x90000000UL
+#define HUGE_MARK	0x4855474548554745ULL	/* "EGUHEGUH" */
+
+/*
+ * 49476d58f217: a memslot of 1 MiB whose host side is the first half of a
+ * 2 MiB hugetlb page.  A guest load just past the slot's end must exit as
+ * MMIO; a module without the fix maps the whole huge page as one G-stage
+ * block and the guest reads the host's other half.
+ */
+int cmd_hugetlb_slot(int argc, char **argv)
+{
+	struct kvm_userspace_memory_region region = {
+		.slot = 2,
+		.guest_phys_addr = HUGE_GPA,
+		.memory_size = HUGE_SZ / 2,
+	};
+	uint64_t v, mmio_val = MMIO_LOAD_VAL;
+	struct kvm_run *run;
+	struct vm vm;
+	uint64_t *p;
+	size_t i;
+	FILE *f;
+	int n = 0;
+
+	(void)argc; (void)argv;
+	f = fopen("/proc/sys/vm/nr_hugepages", "r+");
+	if (!f || fscanf(f, "%d", &n) != 1)
+		result_fail("hugetlb-slot: cannot read /proc/sys/vm/nr_hugepages (CONFIG_HUGETLBFS?)");
+	if (n < 1) {
+		rewind(f);
+		fprintf(f, "2\n");
+	}
+	fclose(f);
+	p = mmap(NULL, HUGE_SZ, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	if (p == MAP_FAILED)
+		result_fail("hugetlb-slot: mmap of a 2 MiB hugetlb page: %s (nr_hugepages was %d)",
+			    strerror(errno), n);
+	for (i = 0; i < HUGE_SZ / 8; i++)
+		p[i] = HUGE_MARK;
+	vm_create(&vm, 1, false);
+	region.userspace_addr = (uintptr_t)p;
+	if (ioctl(vm.fd, KVM_SET_USER_MEMORY_REGION, &region))
+		result_fail("hugetlb-slot: KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+	note("hugetlb-slot: memslot 0x%lx-0x%lx on the first half of a 2 MiB hugetlb page",
+	     HUGE_GPA, HUGE_GPA + HUGE_SZ / 2 - 1);
+	/* smoke with no pings: a store at a1 (in the slot), a load at a1 + 8. */
+	vcpu_enter(&vm.vcpu[0], ENTRY_SMOKE, 0, HUGE_GPA + HUGE_SZ / 2 - 8, 0, 0);
+	run = next_exit(&vm.vcpu[0], "hugetlb-slot");
+	if (run->exit_reason == KVM_EXIT_MMIO) {
+		if (run->mmio.is_write || run->mmio.phys_addr != HUGE_GPA + HUGE_SZ / 2)
+			result_fail("hugetlb-slot: unexpected MMIO %s at 0x%llx",
+				    run->mmio.is_write ? "store" : "load",
+				    (unsigned long long)run->mmio.phys_addr);
+		note("hugetlb-slot: the load at 0x%llx past the slot exited as MMIO",
+		     (unsigned long long)run->mmio.phys_addr);
+		memcpy(run->mmio.data, &mmio_val, 8);
+		run = next_exit(&vm.vcpu[0], "hugetlb-slot");
+	}
+	if (!is_vmt(run, VMT_DONE))
+		result_fail("hugetlb-slot: expected done, got exit %s", exit_name(run->exit_reason));
+	v = run->riscv_sbi.args[0];
+	note("hugetlb-slot: the guest read 0x%llx at 0x%lx", (unsigned long long)v, HUGE_GPA + HUGE_SZ / 2);
+	if (v == HUGE_MARK)
+		result_fail("hugetlb-slot: the guest read host memory past its memslot (0x%llx, the second half of the huge page): a G-stage block beyond the slot",
+			    (unsigned long long)v);
+	if (v != mmio_val)
+		result_fail("hugetlb-slot: the guest read 0x%llx, expected the VMM's MMIO answer",
+			    (unsigned long long)v);
+	vm_close_fds(&vm);
+	vm_free_mem(&vm);
+	munmap(p, HUGE_SZ);
+	result_pass();
+}
