@@ -5,9 +5,20 @@
 # The Debian mirror the host's apt already uses (override with
 # KVM_RISCV_MIRROR / KVM_RISCV_SECURITY_MIRROR); read once, when the
 # archive is first needed.
-_host_mirror() {
-	apt-cache policy 2>/dev/null | awk -v want="$1" '/Packages$/ {
-		sec = ($3 ~ /-security\//); if (sec == want) { print $2; exit } }'
+# _host_mirrors: "MIRROR SECURITY-MIRROR" of the host's apt, remembered
+# until its sources or lists change (apt-cache policy reads every list).
+_host_mirrors() {
+	local f=$KR_CACHE/apt/host-mirrors stamp out
+	stamp=$(stat -c %Y /var/lib/apt/lists /etc/apt/sources.list /etc/apt/sources.list.d 2>/dev/null | tr '\n' ' ')
+	if [ -f "$f" ] && [ "$(head -1 "$f")" = "$stamp" ]; then
+		sed -n 2p "$f"
+		return 0
+	fi
+	out=$(apt-cache policy 2>/dev/null | awk '/Packages$/ {
+		sec = ($3 ~ /-security\//); if (!(sec in m)) m[sec] = $2 } END { print m[0], m[1] }')
+	mkdir -p "$KR_CACHE/apt"
+	printf '%s\n%s\n' "$stamp" "$out" > "$f.$$" && mv "$f.$$" "$f"
+	echo "$out"
 }
 
 # Private apt over trixie, sid and bookworm(-backports) that never touches
@@ -62,9 +73,12 @@ _apt_update() {
 }
 
 kr_apt_setup() {
-	local d=$KR_CACHE/apt map='' c bad a newmap served codename
-	[ -n "${KR_MIRROR+set}" ] || KR_MIRROR=${KVM_RISCV_MIRROR:-$(_host_mirror 0)}
-	[ -n "${KR_SECURITY+set}" ] || KR_SECURITY=${KVM_RISCV_SECURITY_MIRROR:-$(_host_mirror 1)}
+	local d=$KR_CACHE/apt map='' c bad a newmap served codename hm hs
+	if [ -z "${KR_MIRROR+set}" ] || [ -z "${KR_SECURITY+set}" ]; then
+		read -r hm hs <<<"$(_host_mirrors)" || true
+		[ -n "${KR_MIRROR+set}" ] || KR_MIRROR=${KVM_RISCV_MIRROR:-${hm:-}}
+		[ -n "${KR_SECURITY+set}" ] || KR_SECURITY=${KVM_RISCV_SECURITY_MIRROR:-${hs:-}}
+	fi
 	[ -n "$KR_MIRROR" ] || die2 "no Debian mirror is configured in apt on this host" \
 		"set KVM_RISCV_MIRROR to a Debian mirror URL"
 	mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
@@ -193,7 +207,23 @@ kr_candidate() {
 }
 
 # kr_versions PKG:ARCH: every version of it in the archive, one a line.
-kr_versions() { kr_apt_cache madison "$1" 2>/dev/null | awk -F'|' '{gsub(/ /,"",$2); print $2}'; }
+# Remembered per package until the lists change (apt-get update renames
+# files into lists/, which moves its mtime): apt-cache reads every list.
+kr_versions() {
+	local d=$KR_CACHE/apt/versions stamp f out
+	stamp=$(stat -c %Y "$KR_CACHE/apt/lists" 2>/dev/null) || stamp=
+	f=$d/${1//\//_}
+	if [ -n "$stamp" ] && [ -f "$f" ] && [ "$(head -1 "$f")" = "$stamp" ]; then
+		tail -n +2 "$f"
+		return 0
+	fi
+	out=$(kr_apt_cache madison "$1" 2>/dev/null | awk -F'|' '{gsub(/ /,"",$2); print $2}')
+	if [ -n "$stamp" ]; then
+		mkdir -p "$d"
+		printf '%s\n%s\n' "$stamp" "$out" | sed '/^$/d' > "$f.$$" && mv "$f.$$" "$f"
+	fi
+	[ -z "$out" ] || printf '%s\n' "$out"
+}
 
 # Newest of the Debian versions on stdin, by dpkg's ordering (~ sorts low).
 _newest_deb_version() {
