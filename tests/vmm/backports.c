@@ -269,3 +269,32 @@ int cmd_hugetlb_slot(int argc, char **argv)
 	munmap(p, HUGE_SZ);
 	result_pass();
 }
+
+/*
+ * 41e81f7e3ef9: SBI HSM HART_GET_STATUS of a hart id with no vCPU must
+ * fail with SBI_ERR_INVALID_PARAM.
+ */
+int cmd_hsm_status(int argc, char **argv)
+{
+	struct kvm_run *run;
+	struct vm vm;
+	long err;
+
+	(void)argc; (void)argv;
+	vm_create(&vm, 1, false);
+	vcpu_enter(&vm.vcpu[0], ENTRY_HSMSTATUS, 5, 0, 0, 0);
+	run = next_exit(&vm.vcpu[0], "hsm-status");
+	if (!is_vmt(run, VMT_DONE))
+		result_fail("hsm-status: expected done, got exit %s", exit_name(run->exit_reason));
+	err = (long)run->riscv_sbi.args[0];
+	note("hsm-status: HART_GET_STATUS of hart 5 (no vCPU): error %ld, value 0x%lx", err,
+	     (unsigned long)run->riscv_sbi.args[1]);
+	if (err == 0)
+		result_fail("hsm-status: HART_GET_STATUS of hart 5, which has no vCPU, returned success (value 0x%lx)",
+			    (unsigned long)run->riscv_sbi.args[1]);
+	if (err != SBI_ERR_INVALID_PARAM)
+		result_fail("hsm-status: error %ld, expected SBI_ERR_INVALID_PARAM", err);
+	vm_close_fds(&vm);
+	vm_free_mem(&vm);
+	result_pass();
+}

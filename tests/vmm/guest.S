@@ -97,6 +97,7 @@ guest_code_start:
 	j	ifetch_entry
 	j	mmiosign_entry
 	j	timer_entry
+	j	hsmstatus_entry
 
 halt:
 	wfi
@@ -1136,6 +1137,14 @@ timer_entry:
 	addi	s0, s0, -1
 	j	1b
 2:	csrr	a0, sip
+	VMT	VMT_DONE
+	j	halt
+
+/* hsm-status: HART_GET_STATUS of hart a0; done with sbiret (a0, a1). */
+hsmstatus_entry:
+	DEFAULT_TRAP
+	li	a1, 0x5a5a
+	SBI_CALL SBI_EXT_HSM, SBI_HSM_STATUS
 	VMT	VMT_DONE
 	j	halt
 

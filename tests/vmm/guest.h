@@ -56,6 +56,7 @@
 #define ENTRY_IFETCH		52
 #define ENTRY_MMIOSIGN		56
 #define ENTRY_TIMER		60
+#define ENTRY_HSMSTATUS		64
 
 /*
  * Our own SBI extension, in the vendor range (0x09000000-0x09FFFFFF) that
