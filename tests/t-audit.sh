@@ -62,7 +62,7 @@ done
 # A present() that always says yes (the stub a careless entry would be)
 # turns a fix 6.12 lacks into "upstream", and the table check sees it.
 doc=$T_WORK/catalogue; cp -a "$CAT" "$doc"
-id=6ad36f39a769
+id=9eac3744db94
 printf 'present() { true; }\n' >> "$doc/$id"
 got=$(KVM_RISCV_CATALOGUE=$doc audit "KVER=$T_KVER_612")
 want=$(want_table "$KR_TOP/tests/expect-audit" "$(kr_field SOURCE_VERSION < <("$KB" resolve KVER="$T_KVER_612"))" | sort)
