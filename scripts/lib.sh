@@ -40,6 +40,12 @@ host_arch() { dpkg --print-architecture 2>/dev/null || uname -m; }
 
 # kr_version: the project's version, from its one source, debian/changelog.
 kr_version() {
+	# A server building its module package needs no dpkg-dev: the first
+	# line of the changelog says it, "kvm-riscv (VERSION) ...".
+	if ! command -v dpkg-parsechangelog >/dev/null 2>&1 && [ "$(host_arch)" = riscv64 ]; then
+		sed -n '1s/^[^ ]* (\([^)]*\)).*/\1/p' "$KR_TOP/debian/changelog"
+		return
+	fi
 	kr_need dpkg-parsechangelog:dpkg-dev
 	dpkg-parsechangelog -l "$KR_TOP/debian/changelog" -S Version
 }
