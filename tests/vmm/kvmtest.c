@@ -488,6 +488,7 @@ static const struct {
 	{ "timer-restore", cmd_timer_restore, "[SPINS]" },
 	{ "hugetlb-slot", cmd_hugetlb_slot, "" },
 	{ "hsm-status", cmd_hsm_status, "" },
+	{ "onereg", cmd_onereg, "" },
 	{ "perf-fail", cmd_perf_fail, "" },
 	{ "snapshot", cmd_snapshot, "[--allow-absent] [--no-close]" },
 	{ "snapshot-edge", cmd_snapshot_edge, "" },
