@@ -33,7 +33,7 @@ st_report() {
 }
 both() { local m; for m in stock ours; do run "$1" "$2" "$m" "${3:-aia}"; done; }
 proofs="teardown smoke exit-stats perf-fail snapshot snapshot-reinstall pmu-mask pmu-oob aia-late-vcpu hsm fuzz inst-access
-	inst-unbacked mmio-sign sta-align sta-hva timer-restore hugetlb-slot hsm-status"
+	inst-unbacked mmio-sign sta-align sta-hva timer-restore hugetlb-slot hsm-status onereg imsic-direct"
 # controls KVER: each fix's own scenario on its control module (ours on the
 # same source without that one fix) must show the fix's symptom.  A fix
 # the source has is taken out by its tests/controls/ fixture; fix 3 needs

@@ -298,3 +298,150 @@ int cmd_hsm_status(int argc, char **argv)
 	vm_free_mem(&vm);
 	result_pass();
 }
+
+#define ISA_REG(ext)	(KVM_REG_RISCV | KVM_REG_SIZE_U64 | KVM_REG_RISCV_ISA_EXT | \
+			 KVM_REG_RISCV_ISA_SINGLE | KVM_RISCV_ISA_EXT_##ext)
+#define AIA_REG(name)	(KVM_REG_RISCV | KVM_REG_SIZE_U64 | KVM_REG_RISCV_CSR | \
+			 KVM_REG_RISCV_CSR_AIA | KVM_REG_RISCV_CSR_AIA_REG(name))
+#define SSTATEEN_REG(name) (KVM_REG_RISCV | KVM_REG_SIZE_U64 | KVM_REG_RISCV_CSR | \
+			 KVM_REG_RISCV_CSR_SMSTATEEN | KVM_REG_RISCV_CSR_SMSTATEEN_REG(name))
+#define CONFIG_REG(name) (KVM_REG_RISCV | KVM_REG_SIZE_U64 | KVM_REG_RISCV_CONFIG | \
+			 KVM_REG_RISCV_CONFIG_REG(name))
+
+static int get_reg_errno(struct vcpu *v, uint64_t id, uint64_t *val)
+{
+	struct kvm_one_reg reg = { .id = id, .addr = (uintptr_t)val };
+
+	return ioctl(v->fd, KVM_GET_ONE_REG, &reg) ? errno : 0;
+}
+
+/* Is register ID in the vCPU's KVM_GET_REG_LIST? */
+static bool reg_listed(struct vcpu *v, uint64_t id)
+{
+	struct kvm_reg_list probe = { .n = 0 }, *list;
+	bool found = false;
+	uint64_t i;
+
+	if (!ioctl(v->fd, KVM_GET_REG_LIST, &probe) || errno != E2BIG)
+		result_fail("onereg: KVM_GET_REG_LIST did not report its size: %s", strerror(errno));
+	list = calloc(1, sizeof(*list) + probe.n * sizeof(list->reg[0]));
+	if (!list)
+		result_fail("onereg: out of memory");
+	list->n = probe.n;
+	if (ioctl(v->fd, KVM_GET_REG_LIST, list))
+		result_fail("onereg: KVM_GET_REG_LIST: %s", strerror(errno));
+	for (i = 0; i < list->n; i++)
+		found |= list->reg[i] == id;
+	free(list);
+	return found;
+}
+
+/* Disable extension REG for the vCPU; false if the host lacks it. */
+static bool isa_disable(struct vcpu *v, uint64_t reg, const char *name)
+{
+	uint64_t on;
+	int e;
+
+	e = get_reg_errno(v, reg, &on);
+	if (e == ENOENT)
+		return false;
+	if (e)
+		result_fail("onereg: reading ISA_EXT %s: %s", name, strerror(e));
+	e = set_reg_errno(v, reg, 0);
+	if (e)
+		result_fail("onereg: disabling %s for the vCPU: %s", name, strerror(e));
+	return true;
+}
+
+/*
+ * ONE_REG of registers a vCPU configuration leaves out.  Each finding is
+ * one clause of the result, so that a module lacking several fixes shows
+ * each one's symptom.
+ *   24433b2b5c74: the AIA CSRs of a vCPU without Ssaia: -ENOENT.
+ *   45700a743af3: the Smstateen CSRs of a vCPU (or host) without
+ *                 Smstateen: -ENOENT.
+ *   298276da73ca: config.zicbom/zicboz_block_size listed and readable
+ *                 on a vCPU without Zicbom/Zicboz; writable with 0.
+ */
+int cmd_onereg(int argc, char **argv)
+{
+	static const struct { const char *ext, *reg; uint64_t isa, id; } cbo[] = {
+		{ "Zicbom", "zicbom_block_size", ISA_REG(ZICBOM), CONFIG_REG(zicbom_block_size) },
+		{ "Zicboz", "zicboz_block_size", ISA_REG(ZICBOZ), CONFIG_REG(zicboz_block_size) },
+	};
+	char bad[1024] = "";
+	struct vcpu *v;
+	struct vm vm;
+	uint64_t val;
+	unsigned int i;
+	bool listed;
+	int e;
+
+#define FINDING(...) snprintf(bad + strlen(bad), sizeof(bad) - strlen(bad), \
+			      "%s" __VA_ARGS__)
+	(void)argc; (void)argv;
+	vm_create(&vm, 1, false);
+	v = &vm.vcpu[0];
+
+	if (isa_disable(v, ISA_REG(SSAIA), "Ssaia")) {
+		val = 0x5a5a;
+		e = get_reg_errno(v, AIA_REG(siselect), &val);
+		note("onereg: AIA siselect of a vCPU without Ssaia: %s", e ? strerror(e) : "read");
+		if (!e)
+			FINDING("the AIA CSR siselect of a vCPU without Ssaia was readable (0x%llx)",
+				*bad ? "; " : "", (unsigned long long)val);
+		else if (e != ENOENT)
+			FINDING("the AIA CSR siselect of a vCPU without Ssaia answered %s, not ENOENT",
+				*bad ? "; " : "", strerror(e));
+	} else {
+		note("onereg: the host has no Ssaia: AIA CSRs not checked");
+	}
+
+	if (!isa_disable(v, ISA_REG(SMSTATEEN), "Smstateen"))
+		note("onereg: the host has no Smstateen");
+	e = get_reg_errno(v, SSTATEEN_REG(sstateen0), &val);
+	note("onereg: sstateen0 of a vCPU without Smstateen: %s", e ? strerror(e) : "read");
+	if (!e)
+		FINDING("the Smstateen CSR sstateen0 of a vCPU without Smstateen was readable",
+			*bad ? "; " : "");
+	else if (e != ENOENT)
+		FINDING("the Smstateen CSR sstateen0 of a vCPU without Smstateen answered %s, not ENOENT",
+			*bad ? "; " : "", strerror(e));
+
+	for (i = 0; i < ARRAY_SIZE(cbo); i++) {
+		if (!isa_disable(v, cbo[i].isa, cbo[i].ext)) {
+			note("onereg: the host has no %s: %s not checked", cbo[i].ext, cbo[i].reg);
+			continue;
+		}
+		listed = reg_listed(v, cbo[i].id);
+		e = get_reg_errno(v, cbo[i].id, &val);
+		if (e)
+			note("onereg: %s of a vCPU without %s: %s, unreadable (%s)", cbo[i].reg,
+			     cbo[i].ext, listed ? "listed" : "not listed", strerror(e));
+		else
+			note("onereg: %s of a vCPU without %s: %s, reads %llu", cbo[i].reg,
+			     cbo[i].ext, listed ? "listed" : "not listed", (unsigned long long)val);
+		if (!listed || e) {
+			FINDING("config %s of a vCPU without %s is %s%s%s%s", *bad ? "; " : "",
+				cbo[i].reg, cbo[i].ext, listed ? "" : "missing from KVM_GET_REG_LIST",
+				!listed && e ? " and " : "", e ? "unreadable: " : "",
+				e ? strerror(e) : "");
+			continue;
+		}
+		if (!val)
+			FINDING("config %s reads 0 although the host has %s", *bad ? "; " : "",
+				cbo[i].reg, cbo[i].ext);
+		e = set_reg_errno(v, cbo[i].id, val);
+		if (!e)
+			e = set_reg_errno(v, cbo[i].id, 0);
+		if (e)
+			FINDING("config %s cannot be written back (its value or 0): %s",
+				*bad ? "; " : "", cbo[i].reg, strerror(e));
+	}
+#undef FINDING
+	vm_close_fds(&vm);
+	vm_free_mem(&vm);
+	if (*bad)
+		result_fail("onereg: %s", bad);
+	result_pass();
+}

@@ -98,6 +98,7 @@ guest_code_start:
 	j	mmiosign_entry
 	j	timer_entry
 	j	hsmstatus_entry
+	j	imsic_entry
 
 halt:
 	wfi
@@ -1146,6 +1147,22 @@ hsmstatus_entry:
 	li	a1, 0x5a5a
 	SBI_CALL SBI_EXT_HSM, SBI_HSM_STATUS
 	VMT	VMT_DONE
+	j	halt
+
+/*
+ * imsic-direct: a0 = the GPA of the vCPU's IMSIC, a1 = N.  N 32-bit
+ * stores of interrupt identity 1 to its seteipnum_le and N 32-bit loads
+ * of it (no interrupt is enabled: the pending bit stays unseen); done.
+ */
+imsic_entry:
+	DEFAULT_TRAP
+	li	t1, 1
+1:	beqz	a1, 2f
+	sw	t1, 0(a0)
+	lw	t2, 0(a0)
+	addi	a1, a1, -1
+	j	1b
+2:	VMT	VMT_DONE
 	j	halt
 
 	.globl	guest_code_end

@@ -57,6 +57,7 @@
 #define ENTRY_MMIOSIGN		56
 #define ENTRY_TIMER		60
 #define ENTRY_HSMSTATUS		64
+#define ENTRY_IMSIC		68
 
 /*
  * Our own SBI extension, in the vendor range (0x09000000-0x09FFFFFF) that

@@ -488,6 +488,8 @@ static const struct {
 	{ "timer-restore", cmd_timer_restore, "[SPINS]" },
 	{ "hugetlb-slot", cmd_hugetlb_slot, "" },
 	{ "hsm-status", cmd_hsm_status, "" },
+	{ "onereg", cmd_onereg, "" },
+	{ "imsic-direct", cmd_imsic_direct, "" },
 	{ "perf-fail", cmd_perf_fail, "" },
 	{ "snapshot", cmd_snapshot, "[--allow-absent] [--no-close]" },
 	{ "snapshot-edge", cmd_snapshot_edge, "" },

@@ -90,6 +90,8 @@ int cmd_sta_hva(int argc, char **argv);
 int cmd_timer_restore(int argc, char **argv);
 int cmd_hugetlb_slot(int argc, char **argv);
 int cmd_hsm_status(int argc, char **argv);
+int cmd_onereg(int argc, char **argv);
+int cmd_imsic_direct(int argc, char **argv);
 void map_hole(struct vm *vm, unsigned long hpa);
 
 #endif

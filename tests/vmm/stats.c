@@ -367,3 +367,71 @@ int cmd_inst_access(int argc, char **argv)
 	vm_free_mem(&vm);
 	result_pass();
 }
+
+/*
+ * imsic-direct (9bca8be646e0): in the hardware-accelerated AIA modes KVM
+ * maps the vCPU's IMSIC GPA onto a guest interrupt file of the host's
+ * IMSIC.  The guest's accesses there must go straight to that file; with
+ * the kernel PTE bits KVM used before the fix (U clear) each one takes a
+ * G-stage fault and is emulated as an in-kernel MMIO access.
+ */
+#define IMSIC_GPA	0x28000000ULL
+
+int cmd_imsic_direct(int argc, char **argv)
+{
+	static const char *const mode_name[] = { "emul", "hwaccel", "auto" };
+	struct kvm_create_device dev = { .type = KVM_DEV_TYPE_RISCV_AIA };
+	struct kvm_device_attr a = { 0 };
+	uint64_t addr = IMSIC_GPA, before, after, n = 16;
+	__u32 mode = ~0U;
+	struct kvm_run *run;
+	struct stats st;
+	struct vcpu *v;
+	struct vm vm;
+
+	(void)argc; (void)argv;
+	vm_create(&vm, 1, false);
+	v = &vm.vcpu[0];
+	if (ioctl(vm.fd, KVM_CREATE_DEVICE, &dev))
+		result_fail("imsic-direct: KVM_CREATE_DEVICE(AIA): %s (a kernel without AIA?)",
+			    strerror(errno));
+	a.group = KVM_DEV_RISCV_AIA_GRP_ADDR;
+	a.attr = KVM_DEV_RISCV_AIA_ADDR_IMSIC(0);
+	a.addr = (__u64)(unsigned long)&addr;
+	if (ioctl(dev.fd, KVM_SET_DEVICE_ATTR, &a))
+		result_fail("imsic-direct: setting vCPU 0's IMSIC at 0x%llx: %s",
+			    (unsigned long long)addr, strerror(errno));
+	a.group = KVM_DEV_RISCV_AIA_GRP_CTRL;
+	a.attr = KVM_DEV_RISCV_AIA_CTRL_INIT;
+	a.addr = 0;
+	if (ioctl(dev.fd, KVM_SET_DEVICE_ATTR, &a))
+		result_fail("imsic-direct: AIA init: %s", strerror(errno));
+	a.group = KVM_DEV_RISCV_AIA_GRP_CONFIG;
+	a.attr = KVM_DEV_RISCV_AIA_CONFIG_MODE;
+	a.addr = (__u64)(unsigned long)&mode;
+	if (ioctl(dev.fd, KVM_GET_DEVICE_ATTR, &a))
+		result_fail("imsic-direct: KVM_GET_DEVICE_ATTR(mode): %s", strerror(errno));
+	note("imsic-direct: AIA irqchip mode %s, vCPU 0's IMSIC at 0x%llx",
+	     mode < 3 ? mode_name[mode] : "?", (unsigned long long)addr);
+	if (mode == 0)
+		result_fail("imsic-direct: the AIA irqchip emulates the IMSIC: no guest interrupt file to map");
+
+	stats_open(&vm, v, &st);
+	if (!stats_read(&st, "mmio_exit_kernel", &before))
+		result_fail("imsic-direct: no mmio_exit_kernel stat");
+	vcpu_enter(v, ENTRY_IMSIC, IMSIC_GPA, n, 0, 0);
+	run = next_exit(v, "imsic-direct");
+	if (!is_vmt(run, VMT_DONE))
+		result_fail("imsic-direct: expected done, got exit %s", exit_name(run->exit_reason));
+	stats_read(&st, "mmio_exit_kernel", &after);
+	note("imsic-direct: %llu stores and %llu loads on the IMSIC, %llu emulated by KVM",
+	     (unsigned long long)n, (unsigned long long)n, (unsigned long long)(after - before));
+	if (after != before)
+		result_fail("imsic-direct: %llu of the guest's %llu accesses to its IMSIC file trapped to KVM and were emulated",
+			    (unsigned long long)(after - before), (unsigned long long)(2 * n));
+	close(st.fd);
+	close(dev.fd);
+	vm_close_fds(&vm);
+	vm_free_mem(&vm);
+	result_pass();
+}
