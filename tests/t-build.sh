@@ -84,8 +84,10 @@ for kver in "$T_KVER_612" "$T_KVER_612_OLD" "$T_KVER_72"; do
 		else awk -v s="$sym" -v c="$a" '$2 == s {found = 1; if (tolower($1) != tolower(c)) bad = 1}
 			END {exit !(found && !bad)}' "$symvers" || echo "$sym"; fi
 	done)
-	check "$kver: import CRCs as stock's, or the kernel's for a new import ($(crcs "$ours" | wc -l))" \
-		[ -n "$(crcs "$ours")" -a -z "$badcrc" ]
+	# (Debian's 7.x kernels have no MODVERSIONS: no CRCs, checked below.)
+	[ -z "$(crcs "$stock")" ] ||
+		check "$kver: import CRCs as stock's, or the kernel's for a new import ($(crcs "$ours" | wc -l))" \
+			[ -n "$(crcs "$ours")" -a -z "$badcrc" ]
 	# Export CRCs equal stock's unless an applied patch changed a header
 	# kvm.ko's exports reach (struct kvm_vcpu_stat), and that patch says so.
 	hdr_patches=$(grep -l "^+++ b/arch/riscv/include/" $applied_patches)
