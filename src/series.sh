@@ -40,7 +40,9 @@ fix_eval() {
 	( cd "$2" && unset -f applicable present && . "$1/fix" && "$3" )
 }
 
-fix_id() { sed -n 's/^upstream=\([0-9a-f]*\).*/\1/p' "$1/fix"; }
+# An upstream commit id, or stable-<name> for a fix known only from a
+# stable release (its mainline id not known here).
+fix_id() { sed -n 's/^upstream=\([0-9a-f]*\|stable-[a-z0-9-]*\)$/\1/p' "$1/fix"; }
 
 # series_apply TREE LINE: detect and apply.  Prints "<id> <state>" lines;
 # exits non-zero (via die) on a conflict, naming the fix and the hunk.

@@ -8,13 +8,15 @@ CAT=$KR_TOP/catalogue
 
 # --- the catalogue itself ----------------------------------------------
 n=0 bad=
-for e in "$CAT"/[0-9a-f]*; do
+for e in "$CAT"/[0-9a-f]* "$CAT"/stable-*; do
 	n=$((n + 1)); id=$(basename "$e")
 	# shellcheck disable=SC1090
 	msgs=$( ( . "$e"
 		[ "$upstream" = "$id" ] || echo "$id: upstream=$upstream"
 		[ -n "$subject" ] || echo "$id: no subject"
-		[[ $release =~ ^v[0-9]+\.[0-9]+$ ]] || echo "$id: release '$release'"
+		# A stable-* entry gives the stable release that first carried it.
+		[[ $release =~ ^v[0-9]+\.[0-9]+$ ]] || { [[ $id == stable-* ]] && [[ $release =~ ^v[0-9]+\.[0-9]+\.[0-9]+$ ]]; } ||
+			echo "$id: release '$release'"
 		case $reach in guest|vmm|host) ;; *) echo "$id: reach '$reach'" ;; esac
 		case $severity in high|medium|low) ;; *) echo "$id: severity '$severity'" ;; esac
 		case $kind in fix|hardening|perf|cleanup|feature) ;; *) echo "$id: kind '$kind'" ;; esac

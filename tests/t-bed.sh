@@ -33,7 +33,7 @@ st_report() {
 }
 both() { local m; for m in stock ours; do run "$1" "$2" "$m" "${3:-aia}"; done; }
 proofs="teardown smoke exit-stats perf-fail snapshot snapshot-reinstall pmu-mask pmu-oob aia-late-vcpu hsm fuzz inst-access
-	inst-unbacked mmio-sign sta-align sta-hva timer-restore hugetlb-slot hsm-status onereg imsic-direct"
+	inst-unbacked mmio-sign sta-align sta-hva timer-restore hugetlb-slot hsm-status onereg imsic-direct ipi-order"
 # controls KVER: each fix's own scenario on its control module (ours on the
 # same source without that one fix) must show the fix's symptom.  A fix
 # the source has is taken out by its tests/controls/ fixture; fix 3 needs
@@ -44,7 +44,7 @@ controls() {
 	for sc in teardown:2d117e67f318 exit-stats:af79caa83f6a inst-access:af79caa83f6a fuzz:1762ac42eed6 snapshot:47d40d93292d perf-fail:2196c066f138 \
 		pmu-mask:1762ac42eed6 snapshot-reinstall:b7749531a9b1 pmu-oob:5c1bb0787111 \
 		pmu-oob:99594f75b49e aia-late-vcpu:11366ead4f14 aia-late-vcpu:aeb1d17d1af5 \
-		aia-late-vcpu:003b9dae53ae; do
+		aia-late-vcpu:003b9dae53ae ipi-order:stable-ipi-vcpu-id; do
 		id=${sc#*:}
 		if grep -qx "$id applied" "$fx" || [ -f "$KR_TOP/tests/controls/revert-$id.patch" ]; then
 			run "${sc%%:*}" "$k" "control-$id" aia
@@ -63,6 +63,8 @@ core)
 	# and random SBI calls find it.
 	both snapshot-reinstall "$T_KVER_72"
 	both fuzz "$T_KVER_72"
+	# ... and the IPI fix 6.12-stable has and 7.2.13 lacks.
+	both ipi-order "$T_KVER_72"
 	# The module `dkms install` puts in updates/dkms, loaded by modprobe.
 	run teardown "$T_KVER_612" dkms aia
 	run exit-stats "$T_KVER_612" dkms aia ;;

@@ -14,6 +14,7 @@ fi
 cp=$cpt/scripts/checkpatch.pl
 check "checkpatch.pl found in the linux-source-6.12 the build uses" test -f "$cp"
 cd "$T_WORK" || exit 1
+stable_url='https://git\.kernel\.org/pub/scm/linux/kernel/git/stable/linux\.git/tag/\?h=v[0-9]+\.[0-9]+\.[0-9]+$'
 # dep3 PATCH: the header problems of a patch (none: empty).  The header
 # is what precedes the first "---" line.
 dep3() {
@@ -30,12 +31,20 @@ dep3() {
 	fi
 	# An upstream commit, by URL; "backport" when adapted, and then the
 	# adaptation is said in a [kvm-riscv: ...] note.
-	hdr_has '^Origin: (upstream|backport), https://git\.kernel\.org/linus/[0-9a-f]{40}$' ||
-		echo "no Origin: upstream|backport, https://git.kernel.org/linus/<40-hex id>"
+	# A fix known only from a stable release names that release, and its
+	# note says why the mainline commit is not named.
+	if hdr_has "^Origin: backport, $stable_url"; then
+		hdr_has '^Applied-Upstream: [0-9]+\.[0-9]+\.[0-9]+ \(stable\)$' ||
+			echo "no Applied-Upstream: <stable release> (stable)"
+		hdr_has 'could not be read offline' || echo "a stable origin without the note why mainline's commit is not named"
+	else
+		hdr_has '^Origin: (upstream|backport), https://git\.kernel\.org/linus/[0-9a-f]{40}$' ||
+			echo "no Origin: upstream|backport, https://git.kernel.org/linus/<40-hex id>"
+		hdr_has '^Applied-Upstream: [0-9]+\.[0-9]+$' || echo "no Applied-Upstream: <version>"
+	fi
 	if hdr_has '^Origin: backport,'; then
 		hdr_has '^\[kvm-riscv: ' || echo "a backport without a [kvm-riscv: ...] note on the adaptation"
 	fi
-	hdr_has '^Applied-Upstream: [0-9]+\.[0-9]+$' || echo "no Applied-Upstream: <version>"
 	# A Link: trailer stays; a header without one says so in its note.
 	hdr_has '^Link: https://lore\.kernel\.org/' || hdr_has 'no Link: trailer is recorded' ||
 		echo "upstream's Link: tag dropped"
@@ -66,7 +75,8 @@ check "DEP-3 check rejects a wrong header ($(echo $bad))" \
 own_then_fixes() { # DIR ID
 	local p seen=
 	for p in "$1"/*.patch; do
-		if grep -Eq "^Origin: (upstream|backport), https://git.kernel.org/linus/$2" "$p"; then seen=1
+		if grep -Eq "^Origin: (upstream|backport), https://git.kernel.org/linus/$2" "$p" ||
+			{ [[ $2 == stable-* ]] && grep -Eq "^Origin: backport, $stable_url" "$p"; }; then seen=1
 		elif [ -n "$seen" ]; then grep -q "^Fixes: $2 " "$p" || return 1; fi
 	done
 	[ -n "$seen" ]

@@ -299,6 +299,53 @@ int cmd_hsm_status(int argc, char **argv)
 	result_pass();
 }
 
+/*
+ * 6.12-stable "Fix IPI delivery for out-of-order vcpu_id": SBI send_ipi
+ * walks the vCPUs in creation order, not by hart id.  Created as harts
+ * 100, 0, 1, hart 100 (the only one KVM starts) sends to hart 1 (mask 0x2,
+ * base 0): itself first in the walk and outside the mask's window, it
+ * must not end the walk.
+ */
+#define CSR_SIP		(KVM_REG_RISCV | KVM_REG_SIZE_U64 | KVM_REG_RISCV_CSR | \
+			 KVM_REG_RISCV_CSR_GENERAL | KVM_REG_RISCV_CSR_REG(sip))
+#define SIP_SSIP	(1ULL << 1)
+
+int cmd_ipi_order(int argc, char **argv)
+{
+	static const int ids[] = { 100, 0, 1 };
+	uint64_t sip[3];
+	struct kvm_run *run;
+	struct vm vm;
+	unsigned int i;
+	long err;
+
+	(void)argc; (void)argv;
+	vm_create(&vm, 0, true);
+	for (i = 0; i < ARRAY_SIZE(ids); i++)
+		vm_add_vcpu_id(&vm, ids[i]);
+	note("ipi-order: vCPUs created as harts %d, %d, %d", ids[0], ids[1], ids[2]);
+	vcpu_enter(&vm.vcpu[0], ENTRY_IPI, 0x2, 0, 0, 0);
+	run = next_exit(&vm.vcpu[0], "ipi-order");
+	if (!is_vmt(run, VMT_DONE))
+		result_fail("ipi-order: expected done, got exit %s", exit_name(run->exit_reason));
+	err = (long)run->riscv_sbi.args[0];
+	for (i = 0; i < ARRAY_SIZE(ids); i++)
+		sip[i] = vcpu_get_reg(&vm.vcpu[i], CSR_SIP);
+	note("ipi-order: send_ipi(mask 0x2, base 0) from hart 100: error %ld; sip of harts 100, 0, 1: 0x%llx 0x%llx 0x%llx",
+	     err, (unsigned long long)sip[0], (unsigned long long)sip[1],
+	     (unsigned long long)sip[2]);
+	if (!(sip[2] & SIP_SSIP))
+		result_fail("ipi-order: the IPI to hart 1 was not delivered (error %ld): hart 100, created first, ended the walk",
+			    err);
+	if (err)
+		result_fail("ipi-order: hart 1 got the IPI, but send_ipi returned error %ld", err);
+	if ((sip[0] | sip[1]) & SIP_SSIP)
+		result_fail("ipi-order: an IPI reached a hart outside the mask");
+	vm_close_fds(&vm);
+	vm_free_mem(&vm);
+	result_pass();
+}
+
 #define ISA_REG(ext)	(KVM_REG_RISCV | KVM_REG_SIZE_U64 | KVM_REG_RISCV_ISA_EXT | \
 			 KVM_REG_RISCV_ISA_SINGLE | KVM_RISCV_ISA_EXT_##ext)
 #define AIA_REG(name)	(KVM_REG_RISCV | KVM_REG_SIZE_U64 | KVM_REG_RISCV_CSR | \

@@ -99,6 +99,7 @@ guest_code_start:
 	j	timer_entry
 	j	hsmstatus_entry
 	j	imsic_entry
+	j	ipi_entry
 
 halt:
 	wfi
@@ -1163,6 +1164,13 @@ imsic_entry:
 	addi	a1, a1, -1
 	j	1b
 2:	VMT	VMT_DONE
+	j	halt
+
+/* ipi-order: SBI IPI send_ipi(hart_mask a0, hart_mask_base a1); done with sbiret. */
+ipi_entry:
+	DEFAULT_TRAP
+	SBI_CALL SBI_EXT_IPI, SBI_IPI_SEND
+	VMT	VMT_DONE
 	j	halt
 
 	.globl	guest_code_end

@@ -58,6 +58,7 @@
 #define ENTRY_TIMER		60
 #define ENTRY_HSMSTATUS		64
 #define ENTRY_IMSIC		68
+#define ENTRY_IPI		72
 
 /*
  * Our own SBI extension, in the vendor range (0x09000000-0x09FFFFFF) that
@@ -177,6 +178,7 @@
 #define SBI_HSM_STOPPED		1
 #define SBI_HSM_SUSPENDED	4
 #define SBI_EXT_IPI		0x735049
+#define SBI_IPI_SEND		0
 #define SBI_EXT_RFENCE		0x52464e43
 #define SBI_EXT_SRST		0x53525354
 #define SBI_EXT_SUSP		0x53555350

@@ -125,22 +125,27 @@ static int kvm_ioctl(int fd, unsigned long req, unsigned long arg)
 }
 
 /* The next vCPU (id = index), with its kvm_run mapped. */
-void vm_add_vcpu(struct vm *vm)
+/* The next vCPU, with the hart id (vcpu_id) ID. */
+void vm_add_vcpu_id(struct vm *vm, int id)
 {
 	struct vcpu *v = &vm->vcpu[vm->nr_vcpus];
-	int i = vm->nr_vcpus;
 
-	if (i >= MAX_VCPUS)
+	if (vm->nr_vcpus >= MAX_VCPUS)
 		result_fail("more than %d vCPUs", MAX_VCPUS);
-	v->id = i;
-	v->fd = kvm_ioctl(vm->fd, KVM_CREATE_VCPU, i);
+	v->id = id;
+	v->fd = kvm_ioctl(vm->fd, KVM_CREATE_VCPU, id);
 	if (v->fd < 0)
-		result_fail("KVM_CREATE_VCPU %d: %s", i, strerror(errno));
+		result_fail("KVM_CREATE_VCPU %d: %s", id, strerror(errno));
 	v->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE,
 		      MAP_SHARED, v->fd, 0);
 	if (v->run == MAP_FAILED)
-		result_fail("mmap kvm_run of vCPU%d: %s", i, strerror(errno));
+		result_fail("mmap kvm_run of vCPU%d: %s", id, strerror(errno));
 	vm->nr_vcpus++;
+}
+
+void vm_add_vcpu(struct vm *vm)
+{
+	vm_add_vcpu_id(vm, vm->nr_vcpus);
 }
 
 void vm_create(struct vm *vm, int nr_vcpus, bool quiet)
@@ -488,6 +493,7 @@ static const struct {
 	{ "timer-restore", cmd_timer_restore, "[SPINS]" },
 	{ "hugetlb-slot", cmd_hugetlb_slot, "" },
 	{ "hsm-status", cmd_hsm_status, "" },
+	{ "ipi-order", cmd_ipi_order, "" },
 	{ "onereg", cmd_onereg, "" },
 	{ "imsic-direct", cmd_imsic_direct, "" },
 	{ "perf-fail", cmd_perf_fail, "" },

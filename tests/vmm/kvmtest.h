@@ -55,6 +55,9 @@ double now(void);
 
 void vm_create(struct vm *vm, int nr_vcpus, bool quiet);
 void vm_add_vcpu(struct vm *vm);
+void vm_add_vcpu_id(struct vm *vm, int id);
+int aia_create(struct vm *vm, const char *who, uint64_t imsic_gpa, __u32 *mode);
+const char *aia_mode_name(__u32 mode);
 void vm_close_fds(struct vm *vm);
 void vm_free_mem(struct vm *vm);
 void *gpa_ptr(struct vm *vm, uint64_t gpa, size_t len);
@@ -90,6 +93,7 @@ int cmd_sta_hva(int argc, char **argv);
 int cmd_timer_restore(int argc, char **argv);
 int cmd_hugetlb_slot(int argc, char **argv);
 int cmd_hsm_status(int argc, char **argv);
+int cmd_ipi_order(int argc, char **argv);
 int cmd_onereg(int argc, char **argv);
 int cmd_imsic_direct(int argc, char **argv);
 void map_hole(struct vm *vm, unsigned long hpa);
