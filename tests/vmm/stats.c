@@ -379,40 +379,20 @@ int cmd_inst_access(int argc, char **argv)
 
 int cmd_imsic_direct(int argc, char **argv)
 {
-	static const char *const mode_name[] = { "emul", "hwaccel", "auto" };
-	struct kvm_create_device dev = { .type = KVM_DEV_TYPE_RISCV_AIA };
-	struct kvm_device_attr a = { 0 };
-	uint64_t addr = IMSIC_GPA, before, after, n = 16;
-	__u32 mode = ~0U;
+	uint64_t before, after, n = 16;
 	struct kvm_run *run;
 	struct stats st;
 	struct vcpu *v;
 	struct vm vm;
+	__u32 mode;
+	int dev;
 
 	(void)argc; (void)argv;
 	vm_create(&vm, 1, false);
 	v = &vm.vcpu[0];
-	if (ioctl(vm.fd, KVM_CREATE_DEVICE, &dev))
-		result_fail("imsic-direct: KVM_CREATE_DEVICE(AIA): %s (a kernel without AIA?)",
-			    strerror(errno));
-	a.group = KVM_DEV_RISCV_AIA_GRP_ADDR;
-	a.attr = KVM_DEV_RISCV_AIA_ADDR_IMSIC(0);
-	a.addr = (__u64)(unsigned long)&addr;
-	if (ioctl(dev.fd, KVM_SET_DEVICE_ATTR, &a))
-		result_fail("imsic-direct: setting vCPU 0's IMSIC at 0x%llx: %s",
-			    (unsigned long long)addr, strerror(errno));
-	a.group = KVM_DEV_RISCV_AIA_GRP_CTRL;
-	a.attr = KVM_DEV_RISCV_AIA_CTRL_INIT;
-	a.addr = 0;
-	if (ioctl(dev.fd, KVM_SET_DEVICE_ATTR, &a))
-		result_fail("imsic-direct: AIA init: %s", strerror(errno));
-	a.group = KVM_DEV_RISCV_AIA_GRP_CONFIG;
-	a.attr = KVM_DEV_RISCV_AIA_CONFIG_MODE;
-	a.addr = (__u64)(unsigned long)&mode;
-	if (ioctl(dev.fd, KVM_GET_DEVICE_ATTR, &a))
-		result_fail("imsic-direct: KVM_GET_DEVICE_ATTR(mode): %s", strerror(errno));
-	note("imsic-direct: AIA irqchip mode %s, vCPU 0's IMSIC at 0x%llx",
-	     mode < 3 ? mode_name[mode] : "?", (unsigned long long)addr);
+	dev = aia_create(&vm, "imsic-direct", IMSIC_GPA, &mode);
+	note("imsic-direct: AIA irqchip mode %s, vCPU 0's IMSIC at 0x%llx", aia_mode_name(mode),
+	     IMSIC_GPA);
 	if (mode == 0)
 		result_fail("imsic-direct: the AIA irqchip emulates the IMSIC: no guest interrupt file to map");
 
@@ -430,7 +410,7 @@ int cmd_imsic_direct(int argc, char **argv)
 		result_fail("imsic-direct: %llu of the guest's %llu accesses to its IMSIC file trapped to KVM and were emulated",
 			    (unsigned long long)(after - before), (unsigned long long)(2 * n));
 	close(st.fd);
-	close(dev.fd);
+	close(dev);
 	vm_close_fds(&vm);
 	vm_free_mem(&vm);
 	result_pass();
