@@ -2,23 +2,36 @@
 # The Debian archive, read through a private apt (developer tools only).
 # Sourced after scripts/lib.sh.
 
+# kr_memo FILE STAMP CMD...: CMD's output, remembered in FILE until STAMP
+# (the mtimes of what CMD reads) changes; with no STAMP, not remembered.
+kr_memo() {
+	local f=$1 stamp=$2 out
+	shift 2
+	if [ -n "$stamp" ] && [ -f "$f" ] && [ "$(head -1 "$f")" = "$stamp" ]; then
+		tail -n +2 "$f"
+		return 0
+	fi
+	out=$("$@")
+	if [ -n "$stamp" ]; then
+		mkdir -p "$(dirname "$f")"
+		printf '%s\n%s\n' "$stamp" "$out" | sed '/^$/d' > "$f.$$" && mv "$f.$$" "$f"
+	fi
+	[ -z "$out" ] || printf '%s\n' "$out"
+}
+
 # The Debian mirror the host's apt already uses (override with
 # KVM_RISCV_MIRROR / KVM_RISCV_SECURITY_MIRROR); read once, when the
 # archive is first needed.
 # _host_mirrors: "MIRROR SECURITY-MIRROR" of the host's apt, remembered
 # until its sources or lists change (apt-cache policy reads every list).
 _host_mirrors() {
-	local f=$KR_CACHE/apt/host-mirrors stamp out
-	stamp=$(stat -c %Y /var/lib/apt/lists /etc/apt/sources.list /etc/apt/sources.list.d 2>/dev/null | tr '\n' ' ')
-	if [ -f "$f" ] && [ "$(head -1 "$f")" = "$stamp" ]; then
-		sed -n 2p "$f"
-		return 0
-	fi
-	out=$(apt-cache policy 2>/dev/null | awk '/Packages$/ {
-		sec = ($3 ~ /-security\//); if (!(sec in m)) m[sec] = $2 } END { print m[0], m[1] }')
-	mkdir -p "$KR_CACHE/apt"
-	printf '%s\n%s\n' "$stamp" "$out" > "$f.$$" && mv "$f.$$" "$f"
-	echo "$out"
+	kr_memo "$KR_CACHE/apt/host-mirrors" \
+		"$(stat -c %Y /var/lib/apt/lists /etc/apt/sources.list /etc/apt/sources.list.d 2>/dev/null | tr '\n' ' ')" \
+		_host_mirrors_read
+}
+_host_mirrors_read() {
+	apt-cache policy 2>/dev/null | awk '/Packages$/ {
+		sec = ($3 ~ /-security\//); if (!(sec in m)) m[sec] = $2 } END { print m[0], m[1] }'
 }
 
 # Private apt over trixie, sid and bookworm(-backports) that never touches
@@ -210,19 +223,11 @@ kr_candidate() {
 # Remembered per package until the lists change (apt-get update renames
 # files into lists/, which moves its mtime): apt-cache reads every list.
 kr_versions() {
-	local d=$KR_CACHE/apt/versions stamp f out
-	stamp=$(stat -c %Y "$KR_CACHE/apt/lists" 2>/dev/null) || stamp=
-	f=$d/${1//\//_}
-	if [ -n "$stamp" ] && [ -f "$f" ] && [ "$(head -1 "$f")" = "$stamp" ]; then
-		tail -n +2 "$f"
-		return 0
-	fi
-	out=$(kr_apt_cache madison "$1" 2>/dev/null | awk -F'|' '{gsub(/ /,"",$2); print $2}')
-	if [ -n "$stamp" ]; then
-		mkdir -p "$d"
-		printf '%s\n%s\n' "$stamp" "$out" | sed '/^$/d' > "$f.$$" && mv "$f.$$" "$f"
-	fi
-	[ -z "$out" ] || printf '%s\n' "$out"
+	kr_memo "$KR_CACHE/apt/versions/${1//\//_}" "$(stat -c %Y "$KR_CACHE/apt/lists" 2>/dev/null)" \
+		_madison_versions "$1"
+}
+_madison_versions() {
+	kr_apt_cache madison "$1" 2>/dev/null | awk -F'|' '{gsub(/ /,"",$2); print $2}'
 }
 
 # Newest of the Debian versions on stdin, by dpkg's ordering (~ sorts low).
