@@ -28,7 +28,7 @@ st_report() {
 	echo "# selftests on $k: test, stock, ours"
 	join -a1 -a2 -e - -o 0,1.2,2.2 <(sort "$a") <(sort "$b") | column -t | sed 's/^/#   /'
 	awk 'NR == FNR {have[$1] = 1; next}
-		($1 == "known" || $1 == "omit") && ($2 in have) {print "#   " $0}' \
+		($1 == "known" || $1 == "omit" || $1 == "changed") && ($2 in have) {print "#   " $0}' \
 		"$a" "$KR_TOP/tests/selftests/tests.conf"
 }
 both() { local m; for m in stock ours; do run "$1" "$2" "$m" "${3:-aia}"; done; }

@@ -69,6 +69,7 @@ t2=$(date +%s)
 {
 	echo "kernel=$KVER"
 	echo "source=$from"
+	echo "tree=$tree"
 	echo "extract_s=$((t1 - t0))"
 	echo "build_s=$((t2 - t1))"
 } >> "$out/build.info"
