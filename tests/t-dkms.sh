@@ -105,12 +105,19 @@ check "modinfo -k $K2 kvm stays the stock module" \
 
 # A kernel whose source has every fix keeps its module: skipped, no
 # error.  No Debian kernel is one today; the fixture is 7.2.13's source
-# with our b7749531a9b1 patch applied, as a later 7.2.y would carry it,
-# named in /etc/default/kvm-riscv.
+# with our patches for the fixes it lacks applied (b7749531a9b1 and the
+# IPI fix), as a later 7.2.y would carry them, named in
+# /etc/default/kvm-riscv.
+. "$KR_TOP/src/series.sh"
 fx=$KR_TOP/build/.dk-stage/fixed72; rm -rf "$fx"; mkdir -p "$fx"
-cp -a "$("$KB" resolve KVER="$K2" | kr_field SOURCE)" "$fx/linux-source-7.2"
+res=$("$KB" resolve KVER="$K2")
+cp -a "$(kr_field SOURCE <<<"$res")" "$fx/linux-source-7.2"
 rm -f "$fx/linux-source-7.2/.kr-done"
-for p in "$KR_TOP"/patches/08-*/7.2/*.patch; do patch -s -d "$fx/linux-source-7.2" -p1 -F0 <"$p"; done
+for id in $(awk '$2 == "applied" {print $1}' "$(kr_field FIXES <<<"$res")"); do
+	for p in $(fix_patches "$(dirname "$(grep -lx "upstream=$id" "$KR_TOP"/patches/*/fix)")" 7.2); do
+		patch -s -d "$fx/linux-source-7.2" -p1 -F0 <"$p"
+	done
+done
 tar -C "$fx" -cJf "$fx/linux-source-7.2-fixed.tar.xz" linux-source-7.2
 run_in "echo KVM_RISCV_KSRC=$fx/linux-source-7.2-fixed.tar.xz > /etc/default/kvm-riscv"
 out=$(dk install -m kvm-riscv -v "$V" -k "$K2" -a riscv64 2>&1); rc=$?
