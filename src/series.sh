@@ -43,6 +43,8 @@ fix_eval() {
 # An upstream commit id, or stable-<name> for a fix known only from a
 # stable release (its mainline id not known here).
 fix_id() { sed -n 's/^upstream=\([0-9a-f]*\|stable-[a-z0-9-]*\)$/\1/p' "$1/fix"; }
+# fix_dir ID: the series' fix directory of that id.
+fix_dir() { dirname "$(grep -lx "upstream=$1" "$KR_TOP"/patches/*/fix)"; }
 
 # series_apply TREE LINE: detect and apply.  Prints "<id> <state>" lines;
 # exits non-zero (via die) on a conflict, naming the fix and the hunk.

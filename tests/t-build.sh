@@ -69,7 +69,7 @@ for kver in "$T_KVER_612" "$T_KVER_612_OLD" "$T_KVER_72"; do
 		same_list exports "$stock" "$ours"
 	line=$(kr_field SOURCE_VERSION < "$KR_TOP/build/$kver/resolve" | cut -d. -f1,2)
 	applied_patches=$(for id in $(awk '$2 == "applied" {print $1}' "$KR_TOP/build/$kver/fixes"); do
-		fix_patches "$(grep -l "^upstream=$id" "$KR_TOP"/patches/*/fix | xargs dirname)" "$line"
+		fix_patches "$(fix_dir "$id")" "$line"
 	done)
 	# Imports differ from stock's only where an applied patch adds or drops
 	# the call (6.12.117's stable fixes carried to 6.12.107 call

@@ -114,7 +114,7 @@ res=$("$KB" resolve KVER="$K2")
 cp -a "$(kr_field SOURCE <<<"$res")" "$fx/linux-source-7.2"
 rm -f "$fx/linux-source-7.2/.kr-done"
 for id in $(awk '$2 == "applied" {print $1}' "$(kr_field FIXES <<<"$res")"); do
-	for p in $(fix_patches "$(dirname "$(grep -lx "upstream=$id" "$KR_TOP"/patches/*/fix)")" 7.2); do
+	for p in $(fix_patches "$(fix_dir "$id")" 7.2); do
 		patch -s -d "$fx/linux-source-7.2" -p1 -F0 <"$p"
 	done
 done

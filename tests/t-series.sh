@@ -117,7 +117,7 @@ for k in "$T_KVER_612_OLD" "$T_KVER_72"; do
 	ks=$("$KB" resolve KVER="$k" | kr_field SOURCE)
 	for rev in "$KR_TOP"/tests/controls/revert-*.patch; do
 		id=${rev##*/revert-}; id=${id%.patch}
-		fix=$(dirname "$(grep -l "^upstream=$id" "$KR_TOP"/patches/*/fix)")
+		fix=$(fix_dir "$id")
 		ctl=$T_WORK/control-$id-$k
 		cp -a "$ks" "$ctl"; rm -f "$ctl/.kr-done"
 		check "tests/controls/revert-$id.patch applies to $k's source (no fuzz)" \
