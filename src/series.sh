@@ -70,10 +70,11 @@ series_apply() {
 					continue
 				fi
 				if ! out=$(patch -d "$tree" -p1 --dry-run -N -f -F0 <"$p" 2>&1); then
+					local how="the source differs from what the patch expects; refresh patches/$(basename "$fix")"
+					[ -z "$ex" ] || how="$how; or EXCLUDE=$ex left out a fix this patch is written on: exclude $id too, or keep that one"
 					die2 "fix $id does not apply: $(basename "$p"): $(printf '%s\n' "$out" |
 						awk '/^(patching|checking) file/{f=$3} /FAILED|can.t find/{print f": "$0}' |
-						head -3 | tr '\n' ';')" \
-						"the source differs from what the patch expects; refresh patches/$(basename "$fix")"
+						head -3 | tr '\n' ';')" "$how"
 				fi
 				patch -d "$tree" -p1 -N -s -f -F0 <"$p" >/dev/null ||
 					die "fix $id: applying $(basename "$p") failed after a clean dry run"

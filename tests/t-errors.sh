@@ -43,6 +43,14 @@ expect_fail "source of another kernel line" \
 	build KVER="$T_KVER_612" KSRC="$src72"
 nothing_left "other line"
 
+# The series failing inside the tree (a fix left out that a later patch is
+# written on): the patch and the way out are named, and the partial tree
+# goes (the cleanup once read lay_tree's own, empty "tmp" and left it).
+expect_fail "a patch that does not apply: named, with the way out" \
+	'fix 8ae12ccaec6e does not apply: 0001-.*refresh patches/19-imsic-rw-attr-mutex; or EXCLUDE=aeb1d17d1af5 left out a fix this patch is written on: exclude 8ae12ccaec6e too' \
+	build KVER="$T_KVER_612" EXCLUDE=aeb1d17d1af5
+nothing_left "patch does not apply"
+
 # A point-release difference is reported, and refused under STRICT=1.
 src612=$(kr_fetch "linux-source-6.12=$(source_deb_version 6.12 "$v612")") || die "no linux-source-6.12 $v612"
 "$KB" fixes KVER="$T_KVER_612_OLD" KSRC="$src612" >/dev/null 2>"$T_WORK/point.err"
