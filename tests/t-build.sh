@@ -30,6 +30,18 @@ export_crcs() {
 	        print(f[7][6:], '%08x' % struct.unpack_from('<I', data, off[f[6]] + int(f[1], 16))[0])
 	EOP
 }
+# srcnames KO: the file names (__FILE__) among a module's loaded strings.
+srcnames() {
+	local sec
+	for sec in $(readelf -SW "$1" | grep -o '\.rodata[^ ]*' | sort -u); do
+		readelf -p "$sec" "$1" | sed -n 's/^ *\[ *[0-9a-f]*\] *//p'
+	done | grep -E '\.[ch]$' | sort -u
+}
+# tree_relative KO: the tree's files are named relative to its top, and
+# nothing names this checkout's build directory.
+tree_relative() {
+	[ "$(srcnames "$1" | grep -c '^arch/riscv/kvm/')" -gt 0 ] && ! srcnames "$1" | grep -F "$KR_TOP/build" >&2
+}
 # same_list FUNC A B: FUNC lists something of both modules, equally; an
 # empty list (readelf failed, or not a module) is not "the same".
 same_list() {
@@ -65,6 +77,10 @@ for kver in "$T_KVER_612" "$T_KVER_612_OLD" "$T_KVER_72"; do
 	stock=$BED/k/$kver/kvm.ko
 	check "$kver: same vermagic as stock" \
 		[ "$(modinfo -F vermagic "$ours")" = "$(modinfo -F vermagic "$stock")" ]
+	# __FILE__ as the distro's build has it, relative to the tree's top: not
+	# under this machine's build directory (DKMS: /var/lib/dkms/...).
+	check "$kver: source file names in the module's strings are the tree's, relative ($(srcnames "$ours" | grep -c '^arch/riscv/kvm/')), none under the build directory" \
+		tree_relative "$ours"
 	check "$kver: same exported symbols as stock ($(exports "$stock" | wc -l))" \
 		same_list exports "$stock" "$ours"
 	line=$(kr_field SOURCE_VERSION < "$KR_TOP/build/$kver/resolve" | cut -d. -f1,2)
