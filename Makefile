@@ -57,7 +57,7 @@ style:
 # Benchmarks against the stock module (not tests): BENCHMARKS.md.
 RUNS ?= 5
 bench:
-	@bench/run $(if $(KVER),KVER=$(KVER)) RUNS=$(RUNS)
+	@bench/run $(if $(KVER),KVER=$(KVER)) RUNS=$(RUNS) $(if $(CONTROLS),CONTROLS="$(CONTROLS)")
 
 # The long stress run (the short one is in check-full): 1000 load/unload
 # cycles with a VM every 10th, rmmod under a running VM, a 60 s HSM

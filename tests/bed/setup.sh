@@ -92,7 +92,10 @@ bed_boot() {
 	# BED_CPU_EXTRA: more -cpu properties, to show a check failing on
 	# another CPU (e.g. pmu-mask=0: no programmable counters).
 	[ -z "${BED_CPU_EXTRA:-}" ] || cpu=$cpu,$BED_CPU_EXTRA
-	timeout "$limit" "$QEMU" -L "$QEMU_DATA" -M "$mach" -cpu "$cpu" -smp 2 -m "$mem" \
+	# BED_QEMU_EXTRA: more QEMU options, BED_SMP: CPUs (the bench's
+	# instruction-counted boot: -icount, one CPU).
+	# shellcheck disable=SC2086
+	timeout "$limit" "$QEMU" -L "$QEMU_DATA" -M "$mach" -cpu "$cpu" -smp "${BED_SMP:-2}" -m "$mem" ${BED_QEMU_EXTRA:-} \
 		-nographic -no-reboot -kernel "$BED_K/vmlinuz" -initrd "$initrd" \
 		-append "$append" </dev/null >"$log" 2>&1
 }
