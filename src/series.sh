@@ -45,6 +45,9 @@ fix_eval() {
 fix_id() { sed -n 's/^upstream=\([0-9a-f]*\|stable-[a-z0-9-]*\)$/\1/p' "$1/fix"; }
 # fix_dir ID: the series' fix directory of that id.
 fix_dir() { dirname "$(grep -lx "upstream=$1" "$KR_TOP"/patches/*/fix)"; }
+# catalogue_entries DIR: the catalogue's entry files, named by mainline id
+# or, for a fix known only from a stable release, stable-<name>.
+catalogue_entries() { find "$1" -maxdepth 1 -type f \( -name '[0-9a-f]*' -o -name 'stable-*' \) | sort; }
 
 # series_apply TREE LINE: detect and apply.  Prints "<id> <state>" lines;
 # exits non-zero (via die) on a conflict, naming the fix and the hunk.

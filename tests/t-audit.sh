@@ -8,7 +8,7 @@ CAT=$KR_TOP/catalogue
 
 # --- the catalogue itself ----------------------------------------------
 n=0 bad=
-for e in "$CAT"/[0-9a-f]* "$CAT"/stable-*; do
+for e in $(catalogue_entries "$CAT"); do
 	n=$((n + 1)); id=$(basename "$e")
 	# shellcheck disable=SC1090
 	msgs=$( ( . "$e"
